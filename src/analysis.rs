@@ -1,0 +1,260 @@
+//! Text analysis shared by entries and questions: one pipeline per language.
+//!
+//! The order is fixed and pinned by a token table in the tests:
+//!
+//! 1. Unicode NFKC and lower-casing (`ﬁ` → `fi`, full-width letters → ASCII), URLs and
+//!    e-mail addresses dropped, then split on anything that is not a letter or digit, so
+//!    `¿Cuándo`, `l'actualització`, `atualização🙏` give clean words;
+//! 2. the language's stop words, *before* accent folding because the lists are accented
+//!    (`não`, `está`); their folded forms and chat shorthands (`vc`, `pra`, `q`) are added;
+//! 3. accent folding (`atualização` → `atualizacao`);
+//! 4. the Snowball stemmer of the language, *after* folding, so that `informação` and
+//!    `informacao` share one stem.
+//!
+//! tantivy keeps analyzers out of the index: [`register`] must run after every open.
+
+use std::collections::HashSet;
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer, TokenizerManager,
+};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::lang::Lang;
+
+/// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
+const PT_CHAT_STOP: &[&str] = &[
+    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "oq", "pq", "tb", "tbm",
+    "ta", "to", "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi",
+    "sobre", "alguma", "algum", "qual", "quais",
+];
+/// The same for chat Spanish.
+const ES_CHAT_STOP: &[&str] = &[
+    "q", "k", "xq", "pq", "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola",
+    "oye", "acerca", "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
+];
+
+/// Question words that tell what is asked (`quando` is the timeline, `quem` the customers
+/// affected): the Snowball lists drop them, the FAQ titles are made of them.
+const KEEP: &[&str] = &["quando", "quem", "cuando", "quien", "quién", "cuándo"];
+
+/// The name under which the analyzer of `lang` is registered in tantivy.
+pub fn analyzer_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Pt => "faqbot_pt",
+        Lang::Es => "faqbot_es",
+    }
+}
+
+fn stemmer_language(lang: Lang) -> Language {
+    match lang {
+        Lang::Pt => Language::Portuguese,
+        Lang::Es => Language::Spanish,
+    }
+}
+
+/// Stop words of `lang`, accented as the list gives them and folded as chat writes them.
+pub fn stop_words(lang: Lang) -> HashSet<String> {
+    let (base, chat): (&[&str], &[&str]) = match lang {
+        Lang::Pt => (tantivy_stop_words(lang), PT_CHAT_STOP),
+        Lang::Es => (tantivy_stop_words(lang), ES_CHAT_STOP),
+    };
+    base.iter()
+        .chain(chat)
+        .filter(|w| !KEEP.contains(w))
+        .flat_map(|w| [w.to_string(), fold(w)])
+        .collect()
+}
+
+fn tantivy_stop_words(lang: Lang) -> &'static [&'static str] {
+    // tantivy exposes its lists only through the filter; these are the Snowball lists it
+    // ships, kept here so that folded forms can be derived from them.
+    match lang {
+        Lang::Pt => crate::stopwords::PORTUGUESE,
+        Lang::Es => crate::stopwords::SPANISH,
+    }
+}
+
+/// The full analyzer of `lang`: what the index and the questions go through.
+pub fn analyzer(lang: Lang) -> TextAnalyzer {
+    TextAnalyzer::builder(ChatTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(StopWordFilter::remove(stop_words(lang)))
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(stemmer_language(lang)))
+        .build()
+}
+
+/// Registers both languages' analyzers under their names: call after every index open.
+pub fn register(manager: &TokenizerManager) {
+    for lang in Lang::ALL {
+        manager.register(analyzer_name(lang), analyzer(lang));
+    }
+}
+
+/// The analyzed terms of `text`, in order.
+pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Accent folding alone, as used for word lists: lower-case, NFKC, diacritics removed.
+pub fn fold(word: &str) -> String {
+    let mut analyzer = TextAnalyzer::builder(ChatTokenizer::default())
+        .filter(AsciiFoldingFilter)
+        .build();
+    terms(&mut analyzer, word).join(" ")
+}
+
+/// The words of `text` as the tokenizer sees them (NFKC, lower case, accents kept).
+pub fn words(text: &str) -> Vec<String> {
+    let mut tokenizer = ChatTokenizer::default();
+    let mut stream = tokenizer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Splits chat text into words: NFKC, lower case, no URLs, no e-mail addresses.
+#[derive(Clone, Default)]
+pub struct ChatTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// The words of one text, produced up front: questions and entries are short.
+pub struct ChatTokenStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl Tokenizer for ChatTokenizer {
+    type TokenStream<'a> = ChatTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ChatTokenStream<'a> {
+        self.tokens.clear();
+        let mut position = 0;
+        for (offset, chunk) in chunks(text) {
+            if is_address(chunk) {
+                continue;
+            }
+            let normalized: String = chunk.nfkc().flat_map(char::to_lowercase).collect();
+            let mut start = None;
+            let mut push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
+                tokens.push(Token {
+                    offset_from: offset,
+                    offset_to: offset + chunk.len(),
+                    position,
+                    text: normalized[from..to].to_string(),
+                    position_length: 1,
+                });
+                position += 1;
+            };
+            for (i, c) in normalized.char_indices() {
+                match (c.is_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        push(s, i, &mut self.tokens);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                push(s, normalized.len(), &mut self.tokens);
+            }
+        }
+        ChatTokenStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+impl TokenStream for ChatTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Whitespace-separated pieces of `text` with their byte offsets.
+fn chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_whitespace()
+        .map(move |chunk| (chunk.as_ptr() as usize - text.as_ptr() as usize, chunk))
+}
+
+/// URLs and e-mail addresses say nothing about the question and would leak `https`, `com`
+/// and names into the terms.
+fn is_address(chunk: &str) -> bool {
+    let lower = chunk.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let lower = lower.get(..8).unwrap_or(lower).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
+        return true;
+    }
+    match chunk.find('@') {
+        Some(at) => chunk[at + 1..].contains('.') && at > 0,
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(text: &str) -> Vec<String> {
+        terms(&mut analyzer(Lang::Pt), text)
+    }
+
+    fn es(text: &str) -> Vec<String> {
+        terms(&mut analyzer(Lang::Es), text)
+    }
+
+    /// Pins the order NFKC → lower case → stop words → folding → stemming.
+    #[test]
+    fn token_table() {
+        let table: &[(Lang, &str, &[&str])] = &[
+            (Lang::Pt, "informação", &["informaca"]),
+            (Lang::Pt, "informacao", &["informaca"]),
+            (Lang::Pt, "INFORMAÇÃO", &["informaca"]),
+            (Lang::Pt, "atualização", &["atualizaca"]),
+            (Lang::Pt, "atualizacao", &["atualizaca"]),
+            (Lang::Pt, "Você não vai atualizar?", &["vai", "atualiz"]),
+            (Lang::Pt, "vc nao vai atualizar", &["vai", "atualiz"]),
+            (Lang::Es, "¿Cuándo será la actualización?", &["cuand", "actualiz"]),
+            (Lang::Es, "cuando sera la actualizacion", &["cuand", "actualiz"]),
+            (Lang::Es, "¡Obligatoria!", &["obligatori"]),
+            (Lang::Es, "l'actualització", &["l", "actualitzaci"]),
+        ];
+        for (lang, text, want) in table {
+            let got = terms(&mut analyzer(*lang), text);
+            assert_eq!(&got, want, "{lang} {text:?}");
+        }
+    }
+
+    #[test]
+    fn emoji_urls_and_compatibility_forms() {
+        assert_eq!(pt("atualização🙏🙏"), pt("atualização"));
+        assert_eq!(pt("veja https://example.com/x?a=b e escreva a foo@bar.com"), pt("veja e escreva"));
+        assert_eq!(pt("ＡＴＵＡＬＩＺＡÇÃＯ"), pt("atualização"));
+        // Decomposed input (NFD) must not split a word at its combining accent.
+        let nfd: String = "atualização".nfd().collect();
+        assert_eq!(pt(&nfd), pt("atualização"));
+        assert!(es("🙂🙂🙂").is_empty());
+        assert!(es("").is_empty());
+    }
+}

@@ -1,0 +1,5 @@
+//! faqbot
+pub mod analysis;
+pub mod error;
+pub mod lang;
+mod stopwords;
