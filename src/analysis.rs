@@ -103,12 +103,13 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// Accent folding alone, as used for word lists: lower-case, NFKC, diacritics removed.
+/// Accent folding alone, as used for word lists: NFKC, lower case, diacritics removed.
 pub fn fold(word: &str) -> String {
-    let mut analyzer = TextAnalyzer::builder(ChatTokenizer::default())
-        .filter(AsciiFoldingFilter)
-        .build();
-    terms(&mut analyzer, word).join(" ")
+    word.nfkc()
+        .flat_map(char::to_lowercase)
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect()
 }
 
 /// The words of `text` as the tokenizer sees them (NFKC, lower case, accents kept).

@@ -1,0 +1,293 @@
+//! Language detection for short chat questions: Portuguese, Spanish, or something else.
+//!
+//! General detectors are unreliable on two-word, accent-less chat lines, so the evidence is
+//! summed per candidate language (pt, es, and the languages customers fall back to: en,
+//! fr, it, de, ca) from:
+//!
+//! - function and chat words (`não`/`você`/`vc` vs `usted`/`los`/`hay`…), a word shared by
+//!   several languages split between them;
+//! - letters and endings: `ã õ` and `-ção` vs `ñ ¿ ¡` and `-ción`, `l·l` and `-ció`…;
+//! - the FAQ itself: a word that only one language's pages, alternates or synonyms use;
+//! - one vote from `whichlang`, a small n-gram model, for what the lists do not cover.
+//!
+//! The README gives the measurements behind this choice.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::analysis;
+use crate::lang::{Detected, Lang};
+
+/// The candidate languages; the last five are "other" to faqbot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cand {
+    Pt,
+    Es,
+    En,
+    Fr,
+    It,
+    De,
+    Ca,
+    /// Any other language (non-Latin scripts, whichlang's other languages).
+    Xx,
+}
+
+const CANDS: usize = 8;
+
+const WORDS: &[(Cand, &str)] = &[
+    (
+        Cand::Pt,
+        "nao voce voces vc vcs sim obrigado obrigada obg brigado valeu oi ola tchau bom boa \
+         meu minha meus minhas nosso nossa nossos nossas seu sua seus suas dele dela ele ela \
+         eles elas isso isto esse essa esses essas aquele aquela com do da dos das em ao aos \
+         pelo pela pelos pelas um uma uns umas muito muita tambem tb tbm ja ainda ate quando \
+         onde quem qual quais quanto como porque pra pro tem ter temos tenho teremos vai vao \
+         vou vamos sera serao esta estao estamos sao e eu preciso precisa precisamos precisam \
+         fazer faz posso pode podemos podem consigo acontece acontecer ficar fica depois antes \
+         agora hoje amanha alguma algum nenhum nenhuma nada coisa gente ne ta ai entao mas ou \
+         se o os as de que no na nos num numa houver ha havera existe vou sobre minha",
+    ),
+    (
+        Cand::Es,
+        "el los las del al y es usted ustedes ud uds nosotros nuestro nuestra nuestros \
+         nuestras mi mis tu tus su sus eso esto ese esa esos esas este estos estas con un una \
+         unos unas muy mucho mucha tambien ya todavia aun solo hasta cuando donde quien cual \
+         cuales cuanto como porque pero hay tiene tienen tengo tenemos va van voy vamos hacer \
+         hace hago puedo puede podemos pueden necesito necesita necesitamos necesitan pasa \
+         pasar despues antes ahora hoy manana algo alguna alguno ninguna ninguno nada cosa \
+         gracias hola buenos buenas dias tardes noches si que le les lo la me te se nos por \
+         para sera seran esta estan son soy estoy vez a de o en habra hubo sobre",
+    ),
+    (
+        Cand::En,
+        "the is are will be my our we you your i do does did what when who which how can \
+         could should would need needs have has this that these it to of and for with from \
+         there any about hello hi hey thanks thank please yes not get going happen us me am \
+         was were an if or at on in by up out so just still upgrade affected mandatory \
+         downtime required require during after before emails sending",
+    ),
+    (
+        Cand::Fr,
+        "le la les est sont je nous vous il elle ils ce cette ces mon ma mes notre nos votre \
+         vos pour avec dans sur une des du au aux et ou pas ne que qui quoi quand quel quelle \
+         quels quelles comment pourquoi faut dois doit peut peux pouvons avons avez ont sera \
+         seront mise jour bonjour merci oui non l d j qu c n s y est-ce faire devons",
+    ),
+    (
+        Cand::It,
+        "il lo gli la le della delle dello dei degli del che non sono siamo e questo questa \
+         questi quello quella mio mia nostro nostra vostro per con su da di uno una un quando \
+         come cosa perche chi quale quali posso possiamo devo dobbiamo sara saranno ci ciao \
+         grazie buongiorno si l aggiornamento obbligatorio nel nella sul sulla ho abbiamo \
+         bisogno fare",
+    ),
+    (
+        Cand::De,
+        "der die das den dem des ist sind wird werden ich wir sie es und oder nicht kein \
+         keine ein eine einen mit fur von zu auf bei wann was wer wie warum welche muss \
+         mussen kann konnen unser unsere mein meine ihr ihre hallo danke bitte ja nein gibt \
+         auch noch schon dieser diese dieses wahrend nach uns betroffen",
+    ),
+    (
+        Cand::Ca,
+        "el la els les de del dels a al als i es son som jo nosaltres vosaltres ells elles \
+         meu meva nostre nostra vostre amb per que quan quin quina quins quines com on perque \
+         aquest aquesta aquests aquestes aixo hem heu han puc podem pot cal fara sera molt \
+         tambe pero si no gracies hola bon dia l d s n actualitzacio obligatoria caldra farem",
+    ),
+];
+
+/// Endings that mark a language, on folded words.
+const SUFFIXES: &[(&str, Cand, f32)] = &[
+    ("cao", Cand::Pt, 1.0),
+    ("coes", Cand::Pt, 1.0),
+    ("oes", Cand::Pt, 0.5),
+    ("cion", Cand::Es, 1.0),
+    ("ciones", Cand::Es, 1.0),
+    ("zione", Cand::It, 1.0),
+    ("zioni", Cand::It, 1.0),
+    ("tion", Cand::En, 0.5),
+    ("tion", Cand::Fr, 0.5),
+    ("ung", Cand::De, 1.0),
+    ("keit", Cand::De, 1.0),
+    ("itzacio", Cand::Ca, 1.5),
+];
+
+/// Letters that mark a language, on the raw lower-cased text.
+const LETTERS: &[(char, Cand, f32)] = &[
+    ('ã', Cand::Pt, 2.0),
+    ('õ', Cand::Pt, 2.0),
+    ('ç', Cand::Pt, 0.8),
+    ('ç', Cand::Fr, 0.4),
+    ('ç', Cand::Ca, 0.6),
+    ('ê', Cand::Pt, 0.6),
+    ('ê', Cand::Fr, 0.6),
+    ('ô', Cand::Pt, 0.6),
+    ('ô', Cand::Fr, 0.6),
+    ('ñ', Cand::Es, 2.0),
+    ('¿', Cand::Es, 3.0),
+    ('¡', Cand::Es, 2.0),
+    ('è', Cand::It, 1.0),
+    ('è', Cand::Fr, 1.0),
+    ('è', Cand::Ca, 1.0),
+    ('ò', Cand::It, 1.0),
+    ('ò', Cand::Ca, 1.0),
+    ('ù', Cand::Fr, 1.0),
+    ('ù', Cand::It, 1.0),
+    ('ß', Cand::De, 2.0),
+    ('ä', Cand::De, 2.0),
+    ('ö', Cand::De, 2.0),
+    ('ü', Cand::De, 1.5),
+    ('ï', Cand::Ca, 1.0),
+    ('ï', Cand::Fr, 1.0),
+    ('·', Cand::Ca, 3.0),
+];
+
+/// Weight of a word that only one FAQ language uses.
+const FAQ_WORD: f32 = 0.8;
+/// Weight of whichlang's vote.
+const WHICHLANG: f32 = 1.0;
+
+/// Detects pt, es or other; built once from the FAQ's own words.
+#[derive(Clone, Debug)]
+pub struct Detector {
+    words: HashMap<&'static str, Vec<Cand>>,
+    /// Folded words that only the pt (index 0) or only the es (1) FAQ uses.
+    faq_only: [HashSet<String>; 2],
+}
+
+impl Detector {
+    /// `faq_words[lang]`: every word of that language's entries, alternates and synonyms.
+    pub fn new(faq_words: [HashSet<String>; 2]) -> Detector {
+        let mut words: HashMap<&'static str, Vec<Cand>> = HashMap::new();
+        for (cand, list) in WORDS {
+            for word in list.split_whitespace() {
+                let cands = words.entry(word).or_default();
+                if !cands.contains(cand) {
+                    cands.push(*cand);
+                }
+            }
+        }
+        let fold = |set: &HashSet<String>| -> HashSet<String> {
+            set.iter().map(|w| analysis::fold(w)).collect()
+        };
+        let (pt, es) = (fold(&faq_words[0]), fold(&faq_words[1]));
+        let faq_only = [
+            pt.difference(&es).cloned().collect(),
+            es.difference(&pt).cloned().collect(),
+        ];
+        Detector { words, faq_only }
+    }
+
+    /// Judges the language of `text`.
+    pub fn detect(&self, text: &str) -> Detected {
+        let scores = self.scores(text);
+        let (best, &top) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap_or((Cand::Xx as usize, &0.0));
+        // Softmax over the candidates that have any evidence, with "no language" at 0.
+        let total: f32 = scores.iter().map(|s| s.exp()).sum::<f32>() + 1.0;
+        let confidence = (top.exp() / total).clamp(0.0, 1.0);
+        let lang = match best {
+            _ if top <= 0.0 => None,
+            b if b == Cand::Pt as usize => Some(Lang::Pt),
+            b if b == Cand::Es as usize => Some(Lang::Es),
+            _ => None,
+        };
+        let confidence = if top <= 0.0 { 0.0 } else { confidence };
+        Detected { lang, confidence }
+    }
+
+    fn scores(&self, text: &str) -> [f32; CANDS] {
+        let mut scores = [0.0f32; CANDS];
+        let lower = text.to_lowercase();
+        let (mut latin, mut other) = (0usize, 0usize);
+        for c in lower.chars().filter(|c| c.is_alphabetic()) {
+            if c.is_ascii() || ('\u{c0}'..='\u{24f}').contains(&c) {
+                latin += 1;
+            } else {
+                other += 1;
+            }
+        }
+        if other > latin {
+            scores[Cand::Xx as usize] = 3.0 + other.min(20) as f32 / 4.0;
+            return scores;
+        }
+        for &(letter, cand, weight) in LETTERS {
+            if lower.contains(letter) {
+                scores[cand as usize] += weight;
+            }
+        }
+        for word in analysis::words(&lower) {
+            let folded = analysis::fold(&word);
+            if let Some(cands) = self.words.get(folded.as_str()) {
+                let share = 1.0 / cands.len() as f32;
+                for cand in cands {
+                    scores[*cand as usize] += share;
+                }
+            }
+            for &(suffix, cand, weight) in SUFFIXES {
+                if folded.len() > suffix.len() + 2 && folded.ends_with(suffix) {
+                    scores[cand as usize] += weight;
+                }
+            }
+            if self.faq_only[0].contains(&folded) {
+                scores[Cand::Pt as usize] += FAQ_WORD;
+            } else if self.faq_only[1].contains(&folded) {
+                scores[Cand::Es as usize] += FAQ_WORD;
+            }
+        }
+        if latin > 0 {
+            let vote = match whichlang::detect_language(text) {
+                whichlang::Lang::Por => Cand::Pt,
+                whichlang::Lang::Spa => Cand::Es,
+                whichlang::Lang::Eng => Cand::En,
+                whichlang::Lang::Fra => Cand::Fr,
+                whichlang::Lang::Ita => Cand::It,
+                whichlang::Lang::Deu => Cand::De,
+                _ => Cand::Xx,
+            };
+            scores[vote as usize] += WHICHLANG;
+        }
+        scores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector() -> Detector {
+        let words = |s: &str| s.split_whitespace().map(String::from).collect();
+        Detector::new([
+            words("atualização obrigatória clientes quando"),
+            words("actualización obligatoria clientes cuando"),
+        ])
+    }
+
+    fn code(text: &str) -> &'static str {
+        detector().detect(text).code()
+    }
+
+    #[test]
+    fn pt_and_es_without_accents() {
+        assert_eq!(code("a atualizacao e obrigatoria?"), "pt");
+        assert_eq!(code("la actualizacion es obligatoria?"), "es");
+        assert_eq!(code("vc sabe qnd vai ser?"), "pt");
+        assert_eq!(code("¿cuándo?"), "es");
+        assert_eq!(code("não"), "pt");
+    }
+
+    #[test]
+    fn foreign_languages_are_other() {
+        assert_eq!(code("When will the upgrade happen?"), "other");
+        assert_eq!(code("Quand aura lieu la mise à jour ?"), "other");
+        assert_eq!(code("Quando avverrà l'aggiornamento?"), "other");
+        assert_eq!(code("Wann findet die Aktualisierung statt?"), "other");
+        assert_eq!(code("Quan es farà l'actualització?"), "other");
+        assert_eq!(code("Когда будет обновление?"), "other");
+        assert_eq!(code("🙂🙂"), "other");
+        assert_eq!(detector().detect("").confidence, 0.0);
+    }
+}

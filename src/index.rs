@@ -1,0 +1,303 @@
+//! The on-disk tantivy index: schema, build, and open-or-rebuild with an atomic swap.
+//!
+//! `index/CURRENT` names the live generation folder `gen-<fingerprint>-<nonce>`, whose
+//! `faqbot.json` records the fingerprint of the FAQ sources it was built from. A rebuild
+//! writes a whole new generation in `.build-…`, renames it, then replaces `CURRENT` by
+//! renaming a temporary file over it: readers see the old index or the new one, never a
+//! half-built one, and a failed build leaves the last good generation in place.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::analysis;
+use crate::error::{Error, Result};
+use crate::faq::{Entry, Faq, LangFaq, Sources};
+use crate::lang::Lang;
+
+const CURRENT: &str = "CURRENT";
+const META: &str = "faqbot.json";
+/// Build folders older than this are left over from a crashed build.
+const STALE_BUILD: Duration = Duration::from_secs(3600);
+
+/// The index fields, by role.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub lang: Field,
+    /// The entry as JSON: what rendering needs.
+    pub entry: Field,
+    pub title: [Field; 2],
+    pub body: [Field; 2],
+    pub alternates: [Field; 2],
+}
+
+/// The schema, in one place: per-language text fields, each with its language's analyzer.
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field("id", STRING | STORED);
+    let lang = builder.add_text_field("lang", STRING | STORED);
+    let entry = builder.add_text_field("entry", STORED);
+    let text = |lang: Lang| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::analyzer_name(lang))
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let mut field = |name: &str, lang: Lang| {
+        builder.add_text_field(&format!("{name}_{}", lang.code()), text(lang))
+    };
+    let title = Lang::ALL.map(|l| field("title", l));
+    let body = Lang::ALL.map(|l| field("body", l));
+    let alternates = Lang::ALL.map(|l| field("alternates", l));
+    let fields = Fields {
+        id,
+        lang,
+        entry,
+        title,
+        body,
+        alternates,
+    };
+    (builder.build(), fields)
+}
+
+/// What a generation records beside the tantivy files.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    fingerprint: String,
+    /// Everything of the FAQ but the entries, which live in the index documents.
+    langs: Vec<LangFaq>,
+}
+
+/// An open index with the FAQ it was built from.
+pub struct Store {
+    pub(crate) faq: Faq,
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    path: PathBuf,
+    rebuilt: bool,
+}
+
+impl Store {
+    /// Opens the index in `index_dir` if it was built from the current `faq_dir`, otherwise
+    /// rebuilds it first.
+    pub fn open(faq_dir: &Path, index_dir: &Path) -> Result<Store> {
+        let sources = Sources::read(faq_dir)?;
+        let fingerprint = sources.fingerprint();
+        match open_current(index_dir, &fingerprint) {
+            Ok(store) => return Ok(store),
+            Err(reason) => tracing::info!(index = %index_dir.display(), %reason, "rebuilding index"),
+        }
+        build(&sources, index_dir)
+    }
+
+    /// Rebuilds the index from `faq_dir`, whatever state it is in.
+    pub fn rebuild(faq_dir: &Path, index_dir: &Path) -> Result<Store> {
+        build(&Sources::read(faq_dir)?, index_dir)
+    }
+
+    /// The FAQ the index was built from.
+    pub fn faq(&self) -> &Faq {
+        &self.faq
+    }
+
+    /// The generation folder in use.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether opening had to build the index.
+    pub fn rebuilt(&self) -> bool {
+        self.rebuilt
+    }
+}
+
+/// Opens the live generation; the error says why it cannot be used.
+fn open_current(index_dir: &Path, fingerprint: &str) -> std::result::Result<Store, String> {
+    let current = std::fs::read_to_string(index_dir.join(CURRENT))
+        .map_err(|e| format!("no {CURRENT}: {e}"))?;
+    let name = current.trim();
+    if !name.starts_with("gen-") || name.contains(['/', '\\']) {
+        return Err(format!("{CURRENT} names {name:?}, not a generation"));
+    }
+    let path = index_dir.join(name);
+    let meta: Meta = std::fs::read(path.join(META))
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{META}: {e}"))?;
+    if meta.fingerprint != fingerprint {
+        return Err("FAQ sources changed".into());
+    }
+    load(path, meta).map_err(|e| format!("unreadable: {e}"))
+}
+
+/// Opens a generation folder and reads the entries back from its documents.
+fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
+    let index = Index::open_in_dir(&path)?;
+    let (schema, fields) = schema();
+    if index.schema() != schema {
+        return Err(tantivy::TantivyError::SchemaError(
+            "schema differs from this version's".into(),
+        ));
+    }
+    analysis::register(index.tokenizers());
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let mut langs: Vec<LangFaq> = meta.langs;
+    if langs.len() != Lang::ALL.len() {
+        return Err(tantivy::TantivyError::SchemaError("meta lists no languages".into()));
+    }
+    let searcher = reader.searcher();
+    let mut entries: Vec<(u32, u32, Entry)> = Vec::new();
+    for (segment, segment_reader) in searcher.segment_readers().iter().enumerate() {
+        let store = segment_reader.get_store_reader(1)?;
+        for doc_id in segment_reader.doc_ids_alive() {
+            let doc: TantivyDocument = store.get(doc_id)?;
+            let json = doc
+                .get_first(fields.entry)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| tantivy::TantivyError::SchemaError("document without entry".into()))?;
+            let entry: Entry = serde_json::from_str(json)
+                .map_err(|e| tantivy::TantivyError::SchemaError(e.to_string()))?;
+            entries.push((segment as u32, doc_id, entry));
+        }
+    }
+    // Documents come back in insertion order within the single segment a build writes.
+    entries.sort_by_key(|(segment, doc, _)| (*segment, *doc));
+    for (_, _, entry) in entries {
+        langs[entry.lang.index()].entries.push(entry);
+    }
+    let langs: [LangFaq; 2] = langs
+        .try_into()
+        .map_err(|_| tantivy::TantivyError::SchemaError("meta lists no languages".into()))?;
+    Ok(Store {
+        faq: Faq::from_langs(langs),
+        index,
+        reader,
+        fields,
+        path,
+        rebuilt: false,
+    })
+}
+
+fn nonce() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// Parses the sources and builds a new generation, then makes it current.
+fn build(sources: &Sources, index_dir: &Path) -> Result<Store> {
+    let faq = sources.parse()?;
+    std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
+    let fingerprint = sources.fingerprint();
+    let building = index_dir.join(format!(".build-{}", nonce()));
+    let result = write_generation(&faq, &fingerprint, &building);
+    let generation = format!("gen-{fingerprint}-{}", nonce());
+    let live = index_dir.join(&generation);
+    let result = result.and_then(|()| {
+        std::fs::rename(&building, &live).map_err(|e| Error::io(&live, e))?;
+        let tmp = index_dir.join(format!(".{CURRENT}-{}", nonce()));
+        std::fs::write(&tmp, format!("{generation}\n")).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, index_dir.join(CURRENT)).map_err(|e| Error::io(&tmp, e))
+    });
+    if let Err(err) = result {
+        let _ = std::fs::remove_dir_all(&building);
+        return Err(err);
+    }
+    remove_old_generations(index_dir, &generation);
+    let index_error = |source| Error::Index {
+        path: live.clone(),
+        source,
+    };
+    let mut store = load(live.clone(), read_meta(&live)?).map_err(index_error)?;
+    store.rebuilt = true;
+    let total: usize = Lang::ALL.iter().map(|l| faq.lang(*l).entries.len()).sum();
+    tracing::info!(generation = %generation, entries = total, "index built");
+    Ok(store)
+}
+
+fn read_meta(path: &Path) -> Result<Meta> {
+    let file = path.join(META);
+    let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::io(&file, std::io::Error::other(e)))
+}
+
+fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
+    let index_error = |source| Error::Index {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(dir, schema).map_err(index_error)?;
+    analysis::register(index.tokenizers());
+    // One thread and the smallest arena tantivy accepts: twenty short documents.
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(1, 15_000_000)
+        .map_err(index_error)?;
+    for lang in Lang::ALL {
+        for entry in &faq.lang(lang).entries {
+            let l = lang.index();
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.id, entry.id.as_str());
+            doc.add_text(fields.lang, lang.code());
+            let json = serde_json::to_string(entry).map_err(|e| Error::io(dir, e.into()))?;
+            doc.add_text(fields.entry, &json);
+            doc.add_text(fields.title[l], &entry.title);
+            doc.add_text(fields.body[l], entry.body_text());
+            for alternate in &entry.alternates {
+                doc.add_text(fields.alternates[l], alternate);
+            }
+            writer.add_document(doc).map_err(index_error)?;
+        }
+    }
+    writer.commit().map_err(index_error)?;
+    writer.wait_merging_threads().map_err(index_error)?;
+    let meta = Meta {
+        fingerprint: fingerprint.to_string(),
+        langs: Lang::ALL
+            .iter()
+            .map(|&lang| LangFaq {
+                entries: Vec::new(),
+                ..faq.lang(lang).clone()
+            })
+            .collect(),
+    };
+    let file = dir.join(META);
+    let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::io(&file, e.into()))?;
+    std::fs::write(&file, json).map_err(|e| Error::io(&file, e))
+}
+
+/// Deletes generations other than `keep`, and build folders left by crashed builds. Open
+/// readers keep their memory maps, so deleting under them is safe on Unix.
+fn remove_old_generations(index_dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(index_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale_build = name.starts_with(".build-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_BUILD);
+        if (name.starts_with("gen-") && name != keep) || stale_build {
+            if let Err(error) = std::fs::remove_dir_all(entry.path()) {
+                tracing::warn!(folder = %name, %error, "could not remove an old index generation");
+            }
+        }
+    }
+}
