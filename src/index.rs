@@ -6,6 +6,7 @@
 //! renaming a temporary file over it: readers see the old index or the new one, never a
 //! half-built one, and a failed build leaves the last good generation in place.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
 use crate::error::{Error, Result};
@@ -78,9 +79,10 @@ struct Meta {
 /// An open index with the FAQ it was built from.
 pub struct Store {
     pub(crate) faq: Faq,
-    pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    /// Which entry each document is: `faq.lang(lang).entries[i]`.
+    pub(crate) docs: HashMap<DocAddress, (Lang, usize)>,
     path: PathBuf,
     rebuilt: bool,
 }
@@ -173,17 +175,20 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
     }
     // Documents come back in insertion order within the single segment a build writes.
     entries.sort_by_key(|(segment, doc, _)| (*segment, *doc));
-    for (_, _, entry) in entries {
-        langs[entry.lang.index()].entries.push(entry);
+    let mut docs = HashMap::new();
+    for (segment, doc, entry) in entries {
+        let list = &mut langs[entry.lang.index()].entries;
+        docs.insert(DocAddress::new(segment, doc), (entry.lang, list.len()));
+        list.push(entry);
     }
     let langs: [LangFaq; 2] = langs
         .try_into()
         .map_err(|_| tantivy::TantivyError::SchemaError("meta lists no languages".into()))?;
     Ok(Store {
         faq: Faq::from_langs(langs),
-        index,
         reader,
         fields,
+        docs,
         path,
         rebuilt: false,
     })

@@ -1,9 +1,47 @@
-//! faqbot
+//! faqbot answers customers' questions about the Campaign email-infrastructure upgrade from
+//! the vendor's FAQ pages, in Portuguese and Spanish, and hands everything else to the
+//! Customer Care link those pages give.
+//!
+//! The engine is a pipeline, one module per step:
+//!
+//! - [`markdown`] parses Experience League pages; [`faq`] turns a `faq/<lang>/` folder into
+//!   answer entries, alternates, synonyms and the Customer Care link;
+//! - [`analysis`] is the text pipeline (NFKC, case, stop words, accents, stemming);
+//! - [`index`] builds and opens the tantivy index, rebuilding it when the sources change;
+//! - [`detect`] tells Portuguese, Spanish and anything else apart;
+//! - [`render`] writes entries and replies as plain text;
+//! - [`engine`] ranks entries and decides, with [`confidence`], to answer or escalate,
+//!   giving a [`Reply`];
+
+
+//!
+//! ```no_run
+//! use faqbot::{Engine, Reply, Settings};
+//! # fn main() -> Result<(), faqbot::Error> {
+//! let engine = Engine::open("faq".as_ref(), "index".as_ref(), Settings::default())?;
+//! if let Reply::Answer(answer) = engine.ask("A atualização é obrigatória?") {
+//!     println!("{} ({:.2})", answer.best.entry.title, answer.best.confidence);
+//! }
+//! # Ok(()) }
+//! ```
+
 pub mod analysis;
+pub mod confidence;
 pub mod detect;
+pub mod engine;
+pub mod eval;
 pub mod error;
 pub mod faq;
 pub mod index;
 pub mod lang;
 pub mod markdown;
+pub mod render;
+pub mod reply;
+mod smalltalk;
 mod stopwords;
+
+pub use engine::{Engine, Outcome, Ranking, Scored, Settings};
+pub use error::{Error, Result};
+pub use faq::{CareLink, Entry, EntryId};
+pub use lang::{Detected, Lang};
+pub use reply::{Answer, Candidate, Escalation, Reason, Reply};

@@ -1,0 +1,75 @@
+//! `faqbot eval` and `faqbot calibrate`: the engine against question corpora.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use faqbot::confidence::{Features, Model};
+use faqbot::eval::{self, Question, Report};
+use faqbot::{Engine, Settings};
+
+fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
+    let mut questions = Vec::new();
+    for file in files {
+        questions.extend(eval::load(file).context("cannot read the corpus")?);
+    }
+    Ok(questions)
+}
+
+pub fn eval(engine: &Engine, files: &[PathBuf], min_accuracy: Option<f64>) -> anyhow::Result<ExitCode> {
+    let questions = load(files)?;
+    let report = Report::new(&eval::run(engine, &questions));
+    print!("{report}");
+    match min_accuracy {
+        Some(min) if report.accuracy() < min => {
+            eprintln!(
+                "faqbot: accuracy {:.1}% is below the minimum {:.1}%",
+                100.0 * report.accuracy(),
+                100.0 * min
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Fits on even lines, reports on odd lines at several thresholds, prints the model.
+pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let questions = load(files)?;
+    let (fit, check): (Vec<_>, Vec<_>) = questions
+        .iter()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    let samples = |part: &[(usize, &Question)], engine: &Engine| -> Vec<(Features, bool)> {
+        part.iter()
+            .map(|(_, q)| {
+                let ranking = engine.rank(&q.text, None);
+                eval::top_candidate(&ranking, q)
+                    .map_or((Features::default(), false), |(s, right)| (s.features, right))
+            })
+            .collect()
+    };
+    let model = Model::fit(&samples(&fit, &engine));
+    println!("fitted on {} questions, checked on {}", fit.len(), check.len());
+    println!("Model {{ weights: {:?}, bias: {:?} }}", model.weights, model.bias);
+    for (name, w) in Features::NAMES.iter().zip(model.weights) {
+        println!("  {name:<10} {w:+.3}");
+    }
+    let check: Vec<Question> = check.into_iter().map(|(_, q)| q.clone()).collect();
+    println!("threshold  accuracy  wrong  escalation-recall  (held-out half)");
+    for threshold in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+        engine.set_settings(Settings {
+            threshold,
+            model,
+            ..*engine.settings()
+        });
+        let report = Report::new(&eval::run(&engine, &check));
+        println!(
+            "{threshold:>9.1}  {:>7.1}%  {:>4.1}%  {:>16.1}%",
+            100.0 * report.accuracy(),
+            100.0 * report.wrong_rate(),
+            100.0 * report.escalation_recall()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,121 @@
+//! Arguments and dispatch of the `faqbot` subcommands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use faqbot::{Engine, Lang, Settings};
+
+mod chat;
+mod corpus;
+mod output;
+
+/// Answers questions about the Campaign email-infrastructure upgrade from its FAQ pages.
+#[derive(Debug, Parser)]
+#[command(name = "faqbot", version)]
+struct Cli {
+    /// Folder of FAQ pages: faq/<lang>/*.md.
+    #[arg(long, global = true, env = "FAQBOT_FAQ_DIR", default_value = "faq")]
+    faq: PathBuf,
+    /// Folder where the tantivy index is built.
+    #[arg(long, global = true, env = "FAQBOT_INDEX_DIR", default_value = "index")]
+    index: PathBuf,
+    /// Answer only at or above this confidence (0..1).
+    #[arg(long, global = true, env = "FAQBOT_THRESHOLD", value_parser = unit_interval::<f32>)]
+    threshold: Option<f32>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Answer one question, or one question per line of standard input.
+    Ask {
+        /// The question; without it, questions are read from standard input.
+        question: Option<String>,
+        /// Answer in this language instead of the detected one.
+        #[arg(long)]
+        lang: Option<Lang>,
+        /// Print one JSON object per question.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rank entries for agents: id, title, confidence and a snippet.
+    Search {
+        query: String,
+        #[arg(long)]
+        lang: Option<Lang>,
+        /// How many entries to list.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+    },
+    /// Build or rebuild the index and list the entries per language.
+    Index,
+    /// Run question corpora (TSV) and report accuracy, escalations and every failure.
+    Eval {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Exit with 1 when the in-scope accuracy is below this (0..1).
+        #[arg(long, value_parser = unit_interval::<f64>)]
+        min_accuracy: Option<f64>,
+    },
+    /// Talk to the engine in the terminal, with the replies the bot gives.
+    Chat {
+        #[arg(long)]
+        lang: Option<Lang>,
+    },
+    /// Fit the confidence model on the even lines of corpora and check it on the odd ones.
+    Calibrate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn unit_interval<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
+    match s.parse::<T>() {
+        Ok(x) if x >= T::from(0) && x <= T::from(1) => Ok(x),
+        _ => Err(format!("{s:?} is not a number between 0 and 1")),
+    }
+}
+
+/// Logs go to stderr, warnings only unless `RUST_LOG` says otherwise.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let mut settings = Settings::default();
+    if let Some(threshold) = cli.threshold {
+        settings.threshold = threshold;
+    }
+    let open = || {
+        Engine::open(&cli.faq, &cli.index, settings)
+            .with_context(|| format!("cannot open the FAQ index of {}", cli.faq.display()))
+    };
+    match cli.command {
+        Command::Ask {
+            question,
+            lang,
+            json,
+        } => output::ask(&open()?, question.as_deref(), lang, json),
+        Command::Search { query, lang, top } => output::search(&open()?, &query, lang, top),
+        Command::Index => {
+            let store = faqbot::index::Store::rebuild(&cli.faq, &cli.index)
+                .with_context(|| format!("cannot index {}", cli.faq.display()))?;
+            output::index(&store)
+        }
+        Command::Eval {
+            files,
+            min_accuracy,
+        } => corpus::eval(&open()?, &files, min_accuracy),
+        Command::Chat { lang } => chat::run(&open()?, lang),
+        Command::Calibrate { files } => corpus::calibrate(open()?, &files),
+    }
+}

@@ -1,0 +1,151 @@
+//! What `ask`, `search` and `index` print: plain text for people, JSON lines for scripts.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use faqbot::index::Store;
+use faqbot::render;
+use faqbot::{Engine, Lang, Reply};
+use serde_json::{Value, json};
+
+/// Answers `question`, or every line of standard input in order, flushing each reply.
+pub fn ask(
+    engine: &Engine,
+    question: Option<&str>,
+    lang: Option<Lang>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let answer = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        let reply = engine.ask_in(question, lang);
+        tracing::debug!(question, "asked");
+        if json {
+            writeln!(out, "{}", reply_json(question, &reply))?;
+        } else {
+            writeln!(out, "{}\n{}\n", render::reply_plain(&reply), summary(&reply))?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    match question {
+        Some(question) => answer(question, &mut out)?,
+        None => {
+            for line in std::io::stdin().lock().lines() {
+                answer(&line?, &mut out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line for agents under each plain reply: language, entry or reason, confidence.
+fn summary(reply: &Reply) -> String {
+    let detected = reply.detected();
+    let lang = format!("{} {:.2}", detected.code(), detected.confidence);
+    match reply {
+        Reply::Answer(a) => format!(
+            "-- {lang} | {} | confidence {:.2}",
+            a.best.entry.id, a.best.confidence
+        ),
+        Reply::Escalation(e) => format!(
+            "-- {lang} | escalated: {}{}",
+            e.reason.as_str(),
+            e.best.as_ref().map_or(String::new(), |b| format!(
+                " | best {} {:.2}",
+                b.entry.id, b.confidence
+            ))
+        ),
+    }
+}
+
+/// The stable JSON object of `faqbot ask --json` (README: "JSON output").
+pub fn reply_json(question: &str, reply: &Reply) -> Value {
+    let detected = reply.detected();
+    let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
+    let base = json!({
+        "question": question,
+        "lang": detected.code(),
+        "lang_confidence": round(detected.confidence),
+    });
+    let mut object = match reply {
+        Reply::Answer(a) => json!({
+            "answered": true,
+            "id": a.best.entry.id.as_str(),
+            "title": a.best.entry.title,
+            "answer": render::entry_plain(&a.best.entry)
+                .split_once("\n\n")
+                .map_or(String::new(), |(_, body)| body.to_string()),
+            "confidence": round(a.best.confidence),
+            "alternatives": a.alternatives.iter().map(|c| json!({
+                "id": c.entry.id.as_str(),
+                "title": c.entry.title,
+                "confidence": round(c.confidence),
+            })).collect::<Vec<_>>(),
+            "escalation": null,
+            "reason": null,
+        }),
+        Reply::Escalation(e) => json!({
+            "answered": false,
+            "id": null,
+            "title": null,
+            "answer": null,
+            "confidence": round(e.best.as_ref().map_or(0.0, |b| b.confidence)),
+            "alternatives": [],
+            "escalation": e.contacts.first().map(|(_, c)| json!({"label": c.label, "url": c.url})),
+            "reason": e.reason.as_str(),
+            "contacts": e.contacts.iter().map(|(l, c)| json!({
+                "lang": l.code(), "label": c.label, "url": c.url,
+            })).collect::<Vec<_>>(),
+        }),
+    };
+    if let (Some(object), Value::Object(base)) = (object.as_object_mut(), base) {
+        for (k, v) in base.into_iter().rev() {
+            object.insert(k, v);
+        }
+    }
+    object
+}
+
+/// Ranked entries with confidence and a snippet.
+pub fn search(
+    engine: &Engine,
+    query: &str,
+    lang: Option<Lang>,
+    top: usize,
+) -> anyhow::Result<ExitCode> {
+    let (lang, hits) = engine.search(query, lang);
+    let mut out = std::io::stdout().lock();
+    if hits.is_empty() {
+        writeln!(out, "no {lang} entry matches {query:?}")?;
+    }
+    for (rank, hit) in hits.iter().take(top).enumerate() {
+        let body = hit.entry.body_text().replace('\n', " ");
+        let snippet: String = body.chars().take(100).collect();
+        let more = if body.chars().count() > 100 { "…" } else { "" };
+        writeln!(
+            out,
+            "{}. {:.2}  {}  {}\n   {snippet}{more}",
+            rank + 1,
+            hit.confidence,
+            hit.entry.id,
+            hit.entry.title
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `faqbot index` reports.
+pub fn index(store: &Store) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    for lang in Lang::ALL {
+        let faq = store.faq().lang(lang);
+        writeln!(
+            out,
+            "{lang}: {} entries from {} page(s)",
+            faq.entries.len(),
+            faq.pages
+        )?;
+    }
+    writeln!(out, "index: {}", store.path().display())?;
+    Ok(ExitCode::SUCCESS)
+}

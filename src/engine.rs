@@ -1,0 +1,583 @@
+//! The answer engine: question in, [`Reply`] out.
+//!
+//! 1. Detect the language (or take the caller's).
+//! 2. Analyze the question into *concepts*: each analyzed term, corrected to a known term
+//!    when it is one typo away, and widened by the synonym groups it belongs to.
+//! 3. Rank entries with BM25 over title, body and alternates in the question's language,
+//!    plus, at a lower weight, the same ids on the other language's page.
+//! 4. Turn match signals into a calibrated confidence ([`crate::confidence`]) and answer
+//!    only above the threshold; otherwise hand off to Customer Care.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
+
+use crate::analysis;
+use crate::confidence::{Features, Model};
+use crate::detect::Detector;
+use crate::error::Result;
+use crate::faq::{CareLink, Entry, EntryId};
+use crate::index::Store;
+use crate::lang::{Detected, Lang};
+use crate::reply::{Answer, Candidate, Escalation, Reason, Reply};
+use crate::smalltalk;
+
+/// Field boosts: a customer's words that match a title or an agent's alternate say more
+/// than words that match somewhere in an answer.
+const TITLE_BOOST: f32 = 2.0;
+const ALTERNATES_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+/// Weight of a synonym or a typo correction against the word the customer wrote.
+const SYNONYM_WEIGHT: f32 = 0.7;
+const CORRECTION_WEIGHT: f32 = 0.8;
+/// Weight of the other language's page in the combined score.
+const CROSS_WEIGHT: f32 = 0.5;
+/// Terms read from one question: a 4,000-character message is not a longer question.
+const MAX_TERMS: usize = 64;
+/// Words shorter than this are not corrected: too many neighbours.
+const MIN_CORRECTED_LEN: usize = 5;
+/// Alternatives below this confidence are not worth offering.
+const MIN_ALTERNATIVE: f32 = 0.05;
+
+/// Tunable behaviour of the engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Answer only at or above this confidence; below it, escalate.
+    pub threshold: f32,
+    /// Below this confidence an answer comes with "did you mean" alternatives.
+    pub suggest_below: f32,
+    pub model: Model,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            threshold: 0.5,
+            suggest_below: 0.8,
+            model: Model::DEFAULT,
+        }
+    }
+}
+
+/// An entry ranked for a question, with the signals behind its confidence.
+#[derive(Clone, Debug)]
+pub struct Scored {
+    pub entry: Arc<Entry>,
+    pub features: Features,
+    pub confidence: f32,
+}
+
+/// What the engine made of a question before deciding to answer.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Empty,
+    Greeting,
+    OtherLanguage,
+    /// Entries ranked best first (possibly none).
+    Ranked { lang: Lang, candidates: Vec<Scored> },
+}
+
+/// A question's language and ranked entries.
+#[derive(Clone, Debug)]
+pub struct Ranking {
+    pub detected: Detected,
+    pub outcome: Outcome,
+}
+
+/// One meaning of the question: the term the customer wrote and what it may also be.
+#[derive(Clone, Debug)]
+struct Concept {
+    terms: Vec<(String, f32)>,
+    idf: f32,
+    known: bool,
+}
+
+/// The analyzed terms of one entry.
+#[derive(Clone, Debug, Default)]
+struct EntryTerms {
+    all: HashSet<String>,
+    /// Title and alternates: the question-shaped text.
+    questions: HashSet<String>,
+}
+
+/// Everything the engine keeps per language.
+struct LangData {
+    entries: Vec<Arc<Entry>>,
+    by_id: HashMap<EntryId, usize>,
+    terms: Vec<EntryTerms>,
+    doc_freq: HashMap<String, u32>,
+    /// Known terms: the entries' and the synonyms'.
+    vocabulary: HashSet<String>,
+    /// Group → member → analyzed terms.
+    synonyms: Vec<Vec<Vec<String>>>,
+    analyzer: TextAnalyzer,
+    care: CareLink,
+}
+
+impl LangData {
+    fn idf(&self, term: &str) -> f32 {
+        let n = self.entries.len() as f32;
+        let df = self.doc_freq.get(term).copied().unwrap_or(0) as f32;
+        (1.0 + n / (df + 0.5)).ln()
+    }
+}
+
+/// The answer engine over an open index.
+pub struct Engine {
+    store: Store,
+    detector: Detector,
+    langs: [LangData; 2],
+    settings: Settings,
+}
+
+impl Engine {
+    /// Opens (or rebuilds) the index of `faq_dir` in `index_dir`.
+    pub fn open(faq_dir: &Path, index_dir: &Path, settings: Settings) -> Result<Engine> {
+        Ok(Engine::new(Store::open(faq_dir, index_dir)?, settings))
+    }
+
+    /// Builds the engine's in-memory tables over an open store.
+    pub fn new(store: Store, settings: Settings) -> Engine {
+        let mut surface: [HashSet<String>; 2] = Default::default();
+        let langs = Lang::ALL.map(|lang| {
+            let faq = store.faq().lang(lang);
+            let mut analyzer = analysis::analyzer(lang);
+            let words = &mut surface[lang.index()];
+            let mut doc_freq: HashMap<String, u32> = HashMap::new();
+            let terms: Vec<EntryTerms> = faq
+                .entries
+                .iter()
+                .map(|entry| {
+                    let body = entry.body_text();
+                    let mut questions = HashSet::new();
+                    for text in std::iter::once(&entry.title).chain(&entry.alternates) {
+                        questions.extend(analysis::terms(&mut analyzer, text));
+                        words.extend(analysis::words(text));
+                    }
+                    words.extend(analysis::words(&body));
+                    let mut all: HashSet<String> =
+                        analysis::terms(&mut analyzer, &body).into_iter().collect();
+                    all.extend(questions.iter().cloned());
+                    for term in &all {
+                        *doc_freq.entry(term.clone()).or_default() += 1;
+                    }
+                    EntryTerms { all, questions }
+                })
+                .collect();
+            let synonyms: Vec<Vec<Vec<String>>> = faq
+                .synonyms
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|member| {
+                            words.extend(analysis::words(member));
+                            analysis::terms(&mut analyzer, member)
+                        })
+                        .filter(|terms| !terms.is_empty())
+                        .collect()
+                })
+                .collect();
+            let mut vocabulary: HashSet<String> = doc_freq.keys().cloned().collect();
+            vocabulary.extend(synonyms.iter().flatten().flatten().cloned());
+            let entries: Vec<Arc<Entry>> = faq.entries.iter().cloned().map(Arc::new).collect();
+            LangData {
+                by_id: entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.id.clone(), i))
+                    .collect(),
+                entries,
+                terms,
+                doc_freq,
+                vocabulary,
+                synonyms,
+                analyzer,
+                care: faq
+                    .care
+                    .clone()
+                    .unwrap_or_else(|| unreachable!("Sources::parse requires a care link")),
+            }
+        });
+        Engine {
+            detector: Detector::new(surface),
+            store,
+            langs,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+    }
+
+    /// The index and FAQ behind the engine.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The entries of `lang`, in page order.
+    pub fn entries(&self, lang: Lang) -> &[Arc<Entry>] {
+        &self.langs[lang.index()].entries
+    }
+
+    /// One entry by id.
+    pub fn entry(&self, lang: Lang, id: &str) -> Option<Arc<Entry>> {
+        let data = &self.langs[lang.index()];
+        let i = *data.by_id.get(&EntryId::from(id.to_string()))?;
+        Some(data.entries[i].clone())
+    }
+
+    /// The Customer Care link the pages of `lang` give.
+    pub fn care(&self, lang: Lang) -> &CareLink {
+        &self.langs[lang.index()].care
+    }
+
+    /// Judges the language of `text`.
+    pub fn detect(&self, text: &str) -> Detected {
+        self.detector.detect(text)
+    }
+
+    /// Answers `question` in its own language.
+    pub fn ask(&self, question: &str) -> Reply {
+        self.ask_in(question, None)
+    }
+
+    /// Answers `question`, in `lang` when given, else in the detected language.
+    pub fn ask_in(&self, question: &str, lang: Option<Lang>) -> Reply {
+        let ranking = self.rank(question, lang);
+        self.decide(ranking)
+    }
+
+    /// Turns a ranking into a reply with the engine's thresholds.
+    pub fn decide(&self, ranking: Ranking) -> Reply {
+        let Ranking { detected, outcome } = ranking;
+        let escalate = |reason, lang: Option<Lang>, best| {
+            let contacts = match lang {
+                Some(lang) => vec![(lang, self.care(lang).clone())],
+                None => Lang::ALL.iter().map(|&l| (l, self.care(l).clone())).collect(),
+            };
+            Reply::Escalation(Escalation {
+                detected,
+                reason,
+                contacts,
+                best,
+            })
+        };
+        let (lang, candidates) = match outcome {
+            Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
+            Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
+            Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
+            Outcome::Ranked { lang, candidates } => (lang, candidates),
+        };
+        let candidate = |s: &Scored| Candidate {
+            entry: s.entry.clone(),
+            confidence: s.confidence,
+        };
+        let Some(best) = candidates.first() else {
+            return escalate(Reason::OutOfScope, Some(lang), None);
+        };
+        if best.confidence < self.settings.threshold {
+            let reason = if best.features.coverage < 0.34 {
+                Reason::OutOfScope
+            } else {
+                Reason::LowConfidence
+            };
+            return escalate(reason, Some(lang), Some(candidate(best)));
+        }
+        Reply::Answer(Answer {
+            detected,
+            lang,
+            best: candidate(best),
+            alternatives: candidates[1..]
+                .iter()
+                .filter(|s| s.confidence >= MIN_ALTERNATIVE)
+                .take(3)
+                .map(candidate)
+                .collect(),
+            suggest: best.confidence < self.settings.suggest_below,
+        })
+    }
+
+    /// Detects the language and ranks the entries, without deciding.
+    pub fn rank(&self, question: &str, lang: Option<Lang>) -> Ranking {
+        let forced = lang.map(|lang| Detected {
+            lang: Some(lang),
+            confidence: 1.0,
+        });
+        if !question.chars().any(char::is_alphanumeric) {
+            return Ranking {
+                detected: forced.unwrap_or(Detected {
+                    lang: None,
+                    confidence: 0.0,
+                }),
+                outcome: Outcome::Empty,
+            };
+        }
+        let detected = forced.unwrap_or_else(|| self.detector.detect(question));
+        let outcome = if smalltalk::is_smalltalk(question) {
+            Outcome::Greeting
+        } else {
+            match detected.lang {
+                None => Outcome::OtherLanguage,
+                Some(lang) => Outcome::Ranked {
+                    lang,
+                    candidates: self.candidates(question, lang, detected.confidence),
+                },
+            }
+        };
+        Ranking { detected, outcome }
+    }
+
+    /// Ranked entries for agents: in `lang`, or the detected language, or whichever
+    /// language matches better when the query is in neither.
+    pub fn search(&self, query: &str, lang: Option<Lang>) -> (Lang, Vec<Scored>) {
+        let lang = lang.or_else(|| self.detector.detect(query).lang);
+        let run = |lang: Lang| (lang, self.candidates(query, lang, 1.0));
+        match lang {
+            Some(lang) => run(lang),
+            None => {
+                let (pt, es) = (run(Lang::Pt), run(Lang::Es));
+                let top = |r: &(Lang, Vec<Scored>)| r.1.first().map_or(0.0, |s| s.features.score);
+                if top(&es) > top(&pt) { es } else { pt }
+            }
+        }
+    }
+
+    /// Ranks the entries of `lang` for `question`, best first, with confidences.
+    fn candidates(&self, question: &str, lang: Lang, lang_confidence: f32) -> Vec<Scored> {
+        let searcher = self.store.reader.searcher();
+        let data = &self.langs[lang.index()];
+        let concepts = self.concepts(question, lang);
+        if concepts.is_empty() {
+            return Vec::new();
+        }
+        let own = self.bm25(&searcher, lang, &concepts);
+        let other_lang = lang.other();
+        let other_concepts = self.concepts(question, other_lang);
+        let other = self.bm25(&searcher, other_lang, &other_concepts);
+        let other_data = &self.langs[other_lang.index()];
+        let other_top = other
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(&i, _)| &other_data.entries[i].id);
+
+        let mut combined: Vec<(usize, f32)> = (0..data.entries.len())
+            .map(|i| {
+                let id = &data.entries[i].id;
+                let cross = other_data
+                    .by_id
+                    .get(id)
+                    .and_then(|j| other.get(j))
+                    .copied()
+                    .unwrap_or(0.0);
+                (i, own.get(&i).copied().unwrap_or(0.0) + CROSS_WEIGHT * cross)
+            })
+            .filter(|(_, s)| *s > 0.0)
+            .collect();
+        combined.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        let total_idf: f32 = concepts.iter().map(|c| c.idf).sum();
+        let unknown = concepts.iter().filter(|c| !c.known).count() as f32 / concepts.len() as f32;
+        let brevity = 1.0 / concepts.len() as f32;
+        let mut scored: Vec<Scored> = combined
+            .iter()
+            .enumerate()
+            .map(|(rank, &(i, score))| {
+                let best_other = combined
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, _)| *r != rank)
+                    .map(|(_, (_, s))| *s)
+                    .fold(0.0f32, f32::max);
+                let explained = |set: &HashSet<String>| {
+                    concepts
+                        .iter()
+                        .filter(|c| c.terms.iter().any(|(t, _)| set.contains(t)))
+                        .map(|c| c.idf)
+                        .sum::<f32>()
+                        / total_idf
+                };
+                let features = Features {
+                    coverage: explained(&data.terms[i].all),
+                    unknown,
+                    score: score.ln_1p(),
+                    margin: (score - best_other) / score,
+                    lang: lang_confidence,
+                    brevity,
+                    agreement: f32::from(u8::from(other_top == Some(&data.entries[i].id))),
+                    title: explained(&data.terms[i].questions),
+                };
+                Scored {
+                    entry: data.entries[i].clone(),
+                    confidence: self.settings.model.predict(&features),
+                    features,
+                }
+            })
+            .collect();
+        // Rank by score; the confidence only decides whether to answer.
+        scored.truncate(data.entries.len());
+        scored
+    }
+
+    /// BM25 of every entry of `lang` that matches any concept.
+    fn bm25(&self, searcher: &Searcher, lang: Lang, concepts: &[Concept]) -> HashMap<usize, f32> {
+        let fields = &self.store.fields;
+        let l = lang.index();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for concept in concepts {
+            for (term, weight) in &concept.terms {
+                for (field, boost) in [
+                    (fields.title[l], TITLE_BOOST),
+                    (fields.body[l], BODY_BOOST),
+                    (fields.alternates[l], ALTERNATES_BOOST),
+                ] {
+                    let query = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), weight * boost))));
+                }
+            }
+        }
+        let limit = self.langs[l].entries.len().max(1);
+        let hits = match searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score()) {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::error!(%error, "index search failed");
+                return HashMap::new();
+            }
+        };
+        hits.into_iter()
+            .filter_map(|(score, address)| match self.store.docs.get(&address) {
+                Some(&(doc_lang, i)) if doc_lang == lang => Some((i, score)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The question's concepts in `lang`: terms, typo corrections and synonym groups.
+    fn concepts(&self, question: &str, lang: Lang) -> Vec<Concept> {
+        let data = &self.langs[lang.index()];
+        let mut analyzer = data.analyzer.clone();
+        let mut terms = analysis::terms(&mut analyzer, question);
+        terms.truncate(MAX_TERMS);
+        let mut weights = vec![1.0f32; terms.len()];
+        for (term, weight) in terms.iter_mut().zip(&mut weights) {
+            if term.chars().count() >= MIN_CORRECTED_LEN && !data.vocabulary.contains(term.as_str()) {
+                if let Some(fix) = correction(term, data) {
+                    *term = fix;
+                    *weight = CORRECTION_WEIGHT;
+                }
+            }
+        }
+
+        let mut covered = vec![false; terms.len()];
+        let mut concepts = Vec::new();
+        for group in &data.synonyms {
+            let mut matched: Vec<(String, f32)> = Vec::new();
+            for member in group {
+                for start in 0..terms.len().saturating_sub(member.len() - 1) {
+                    if terms[start..start + member.len()] == member[..] {
+                        for k in start..start + member.len() {
+                            covered[k] = true;
+                            matched.push((terms[k].clone(), weights[k]));
+                        }
+                    }
+                }
+            }
+            if matched.is_empty() {
+                continue;
+            }
+            for member in group {
+                for term in member {
+                    if !matched.iter().any(|(t, _)| t == term) {
+                        matched.push((term.clone(), SYNONYM_WEIGHT));
+                    }
+                }
+            }
+            concepts.push(matched);
+        }
+        for (k, term) in terms.iter().enumerate() {
+            if !covered[k] && !concepts.iter().flatten().any(|(t, _)| t == term) {
+                concepts.push(vec![(term.clone(), weights[k])]);
+            }
+        }
+        concepts
+            .into_iter()
+            .map(|terms| {
+                let known = terms.iter().any(|(t, _)| data.doc_freq.contains_key(t));
+                let idf = terms
+                    .iter()
+                    .filter(|(t, _)| data.doc_freq.contains_key(t))
+                    .map(|(t, _)| data.idf(t))
+                    .fold(f32::INFINITY, f32::min);
+                let idf = if idf.is_finite() { idf } else { data.idf("") };
+                Concept { terms, idf, known }
+            })
+            .collect()
+    }
+}
+
+/// The known term one edit (insert, delete, substitute, swap) away from `term`, preferring
+/// the most frequent one.
+fn correction(term: &str, data: &LangData) -> Option<String> {
+    let term: Vec<char> = term.chars().collect();
+    data.vocabulary
+        .iter()
+        .filter(|known| {
+            let known: Vec<char> = known.chars().collect();
+            known.len() >= MIN_CORRECTED_LEN - 1 && one_edit(&term, &known)
+        })
+        .max_by_key(|known| (data.doc_freq.get(*known).copied().unwrap_or(0), std::cmp::Reverse((*known).clone())))
+        .cloned()
+}
+
+/// Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
+/// neighbours.
+fn one_edit(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            match diff[..] {
+                [_] => true,
+                [i, j] => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+                _ => false,
+            }
+        }
+        1 => {
+            let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+            short[prefix..] == long[prefix + 1..]
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_edit;
+
+    #[test]
+    fn one_edit_distance() {
+        let e = |a: &str, b: &str| one_edit(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
+        assert!(e("atualizaca", "atualisaca"));
+        assert!(e("obrigatori", "obrigatri"));
+        assert!(e("inatividad", "inatvidad"));
+        assert!(e("ambient", "ambeint"));
+        assert!(e("ambient", "ambientx"));
+        assert!(!e("ambient", "ambient"));
+        assert!(!e("ambient", "abmeint"));
+        assert!(!e("ambient", "ambientxy"));
+    }
+}

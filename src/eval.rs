@@ -1,0 +1,341 @@
+//! Question corpora and the accuracy report `faqbot eval` prints and the tests check.
+//!
+//! A corpus is a TSV file, one question a line: `lang<TAB>expected<TAB>question`. `lang` is
+//! `pt`, `es`, or any other code (`en`, `fr`…, `other`) for a question in another language;
+//! `expected` lists entry ids without the page prefix, joined by `|` (any of them is right),
+//! or is `NONE` for a question that must be escalated. Blank lines and lines starting with
+//! `#` are skipped.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::engine::{Engine, Outcome, Ranking, Scored};
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use crate::reply::Reply;
+
+/// One corpus line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// `file:line`, for failure listings.
+    pub origin: String,
+    /// `None`: a language other than pt and es.
+    pub lang: Option<Lang>,
+    /// Acceptable local entry ids; empty when the question must be escalated.
+    pub expected: Vec<String>,
+    pub text: String,
+}
+
+impl Question {
+    pub fn in_scope(&self) -> bool {
+        !self.expected.is_empty()
+    }
+
+    fn accepts(&self, scored: &Scored) -> bool {
+        self.expected.iter().any(|e| e == scored.entry.id.local())
+    }
+}
+
+/// Reads a corpus file.
+pub fn load(path: &Path) -> Result<Vec<Question>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fail = |message: &str| Error::Corpus {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message: message.to_string(),
+        };
+        let mut fields = line.splitn(3, '\t');
+        let (Some(lang), Some(expected), Some(text)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(fail("expected `lang<TAB>expected<TAB>question`"));
+        };
+        let lang = lang.trim();
+        if lang.is_empty() || !lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+            return Err(fail("the language must be a code such as pt, es, en or other"));
+        }
+        let expected: Vec<String> = match expected.trim() {
+            "NONE" => Vec::new(),
+            "" => return Err(fail("expected ids are missing (use NONE for an escalation)")),
+            ids => ids.split('|').map(|id| id.trim().to_string()).collect(),
+        };
+        out.push(Question {
+            origin: format!("{}:{}", path.display(), i + 1),
+            lang: lang.parse().ok(),
+            expected,
+            text: text.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The outcome of one question.
+#[derive(Clone, Debug)]
+pub struct Outcome1 {
+    pub question: Question,
+    /// The detected language code.
+    pub detected: &'static str,
+    /// The answered entry's local id, `None` when escalated.
+    pub answered: Option<String>,
+    pub confidence: f32,
+    /// The first-ranked entry, answered or not.
+    pub top: Option<String>,
+    pub top3: Vec<String>,
+    pub reason: Option<&'static str>,
+}
+
+impl Outcome1 {
+    pub fn correct(&self) -> bool {
+        match &self.answered {
+            Some(id) => self.question.expected.contains(id),
+            None => !self.question.in_scope(),
+        }
+    }
+
+    fn lang_right(&self) -> bool {
+        self.detected == self.question.lang.map_or("other", Lang::code)
+    }
+}
+
+/// Runs every question through the engine.
+pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome1> {
+    questions.iter().map(|q| run_one(engine, q)).collect()
+}
+
+fn run_one(engine: &Engine, question: &Question) -> Outcome1 {
+    let ranking = engine.rank(&question.text, None);
+    let detected = ranking.detected.code();
+    let ranked: Vec<String> = match &ranking.outcome {
+        Outcome::Ranked { candidates, .. } => candidates
+            .iter()
+            .map(|s| s.entry.id.local().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let reply = engine.decide(ranking);
+    let (answered, confidence, reason) = match &reply {
+        Reply::Answer(a) => (
+            Some(a.best.entry.id.local().to_string()),
+            a.best.confidence,
+            None,
+        ),
+        Reply::Escalation(e) => (
+            None,
+            e.best.as_ref().map_or(0.0, |b| b.confidence),
+            Some(e.reason.as_str()),
+        ),
+    };
+    Outcome1 {
+        question: question.clone(),
+        detected,
+        answered,
+        confidence,
+        top: ranked.first().cloned(),
+        top3: ranked.into_iter().take(3).collect(),
+        reason,
+    }
+}
+
+/// The top-ranked candidate of a question and whether it is right, for calibration.
+pub fn top_candidate(ranking: &Ranking, question: &Question) -> Option<(Scored, bool)> {
+    match &ranking.outcome {
+        Outcome::Ranked { candidates, .. } => candidates
+            .first()
+            .map(|top| (top.clone(), question.accepts(top))),
+        _ => None,
+    }
+}
+
+fn ratio(n: usize, d: usize) -> f64 {
+    if d == 0 { 1.0 } else { n as f64 / d as f64 }
+}
+
+/// Aggregate figures over a run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub questions: usize,
+    pub in_scope: usize,
+    /// In-scope questions answered with a right entry.
+    pub answered_right: usize,
+    /// Answers (in scope or not) with a wrong entry.
+    pub answered_wrong: usize,
+    pub answered: usize,
+    /// In-scope questions whose first-ranked entry is right, answered or not.
+    pub top1: usize,
+    pub top3: usize,
+    /// Questions that must be escalated, and those that were.
+    pub must_escalate: usize,
+    pub escalated_right: usize,
+    pub escalated: usize,
+    /// pt/es questions and those whose language was right.
+    pub pt_es: usize,
+    pub pt_es_lang_right: usize,
+    pub foreign: usize,
+    pub foreign_lang_right: usize,
+    /// Per language, in-scope: (right, total).
+    pub by_lang: BTreeMap<String, (usize, usize)>,
+    /// Per expected entry (first listed), in-scope: (right, total).
+    pub by_entry: BTreeMap<String, (usize, usize)>,
+    pub failures: Vec<Outcome1>,
+}
+
+impl Report {
+    pub fn new(results: &[Outcome1]) -> Report {
+        let mut r = Report {
+            questions: results.len(),
+            ..Report::default()
+        };
+        for res in results {
+            let q = &res.question;
+            let correct = res.correct();
+            if res.answered.is_some() {
+                r.answered += 1;
+                if !correct {
+                    r.answered_wrong += 1;
+                }
+            } else {
+                r.escalated += 1;
+            }
+            if q.in_scope() {
+                r.in_scope += 1;
+                r.answered_right += usize::from(correct);
+                r.top1 += usize::from(res.top.as_ref().is_some_and(|t| q.expected.contains(t)));
+                r.top3 += usize::from(res.top3.iter().any(|t| q.expected.contains(t)));
+                let lang = q.lang.map_or("other", Lang::code).to_string();
+                let cell = r.by_lang.entry(lang).or_default();
+                cell.0 += usize::from(correct);
+                cell.1 += 1;
+                let cell = r.by_entry.entry(q.expected[0].clone()).or_default();
+                cell.0 += usize::from(correct);
+                cell.1 += 1;
+            } else {
+                r.must_escalate += 1;
+                r.escalated_right += usize::from(res.answered.is_none());
+            }
+            if q.lang.is_some() {
+                r.pt_es += 1;
+                r.pt_es_lang_right += usize::from(res.lang_right());
+            } else {
+                r.foreign += 1;
+                r.foreign_lang_right += usize::from(res.lang_right());
+            }
+            if !correct || !res.lang_right() {
+                r.failures.push(res.clone());
+            }
+        }
+        r
+    }
+
+    /// In-scope questions answered right, over all in-scope questions.
+    pub fn accuracy(&self) -> f64 {
+        ratio(self.answered_right, self.in_scope)
+    }
+
+    /// Wrong answers over all answers.
+    pub fn wrong_rate(&self) -> f64 {
+        if self.answered == 0 {
+            0.0
+        } else {
+            self.answered_wrong as f64 / self.answered as f64
+        }
+    }
+
+    /// Escalated questions that had to be, over those that had to be.
+    pub fn escalation_recall(&self) -> f64 {
+        ratio(self.escalated_right, self.must_escalate)
+    }
+
+    /// Escalated questions that had to be, over all escalations.
+    pub fn escalation_precision(&self) -> f64 {
+        ratio(self.escalated_right, self.escalated)
+    }
+
+    /// pt/es questions whose language was detected right.
+    pub fn lang_accuracy(&self) -> f64 {
+        ratio(self.pt_es_lang_right, self.pt_es)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pct = |x: f64| 100.0 * x;
+        writeln!(f, "questions            {}", self.questions)?;
+        writeln!(
+            f,
+            "accuracy (in scope)  {:.1}%  ({}/{} answered right)",
+            pct(self.accuracy()),
+            self.answered_right,
+            self.in_scope
+        )?;
+        writeln!(
+            f,
+            "ranking top-1/top-3  {:.1}% / {:.1}%  (whatever the confidence)",
+            pct(ratio(self.top1, self.in_scope)),
+            pct(ratio(self.top3, self.in_scope))
+        )?;
+        writeln!(
+            f,
+            "wrong answers        {:.1}%  ({}/{} answered)",
+            pct(self.wrong_rate()),
+            self.answered_wrong,
+            self.answered
+        )?;
+        writeln!(
+            f,
+            "escalation recall    {:.1}%  ({}/{} out-of-scope or foreign escalated)",
+            pct(self.escalation_recall()),
+            self.escalated_right,
+            self.must_escalate
+        )?;
+        writeln!(
+            f,
+            "escalation precision {:.1}%  ({}/{} escalations were due)",
+            pct(self.escalation_precision()),
+            self.escalated_right,
+            self.escalated
+        )?;
+        writeln!(
+            f,
+            "language (pt/es)     {:.1}%  ({}/{}); foreign as other {}/{}",
+            pct(self.lang_accuracy()),
+            self.pt_es_lang_right,
+            self.pt_es,
+            self.foreign_lang_right,
+            self.foreign
+        )?;
+        for (lang, (right, total)) in &self.by_lang {
+            writeln!(f, "  {lang:<22} {:.1}%  ({right}/{total})", pct(ratio(*right, *total)))?;
+        }
+        for (entry, (right, total)) in &self.by_entry {
+            writeln!(f, "  {entry:<22} {:.1}%  ({right}/{total})", pct(ratio(*right, *total)))?;
+        }
+        if !self.failures.is_empty() {
+            writeln!(f, "failures ({}):", self.failures.len())?;
+        }
+        for res in &self.failures {
+            let q = &res.question;
+            let expected = if q.in_scope() { q.expected.join("|") } else { "NONE".into() };
+            let got = res
+                .answered
+                .clone()
+                .or_else(|| res.reason.map(|r| format!("escalated:{r}")))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "  {} [{}→{}] want {expected}, got {got} ({:.2}; top {}): {}",
+                q.origin,
+                q.lang.map_or("other", Lang::code),
+                res.detected,
+                res.confidence,
+                res.top.as_deref().unwrap_or("-"),
+                q.text
+            )?;
+        }
+        Ok(())
+    }
+}
