@@ -28,11 +28,15 @@ const PT_CHAT_STOP: &[&str] = &[
     "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "oq", "pq", "tb", "tbm",
     "ta", "to", "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi",
     "sobre", "alguma", "algum", "qual", "quais",
+    // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser").
+    "ser", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
 ];
 /// The same for chat Spanish.
 const ES_CHAT_STOP: &[&str] = &[
     "q", "k", "xq", "pq", "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola",
     "oye", "acerca", "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
+    // The auxiliaries of the future and the passive ("se va a actualizar").
+    "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
 ];
 
 /// Question words that tell what is asked (`quando` is the timeline, `quem` the customers
@@ -234,8 +238,8 @@ mod tests {
             (Lang::Pt, "INFORMAÇÃO", &["informaca"]),
             (Lang::Pt, "atualização", &["atualizaca"]),
             (Lang::Pt, "atualizacao", &["atualizaca"]),
-            (Lang::Pt, "Você não vai atualizar?", &["vai", "atualiz"]),
-            (Lang::Pt, "vc nao vai atualizar", &["vai", "atualiz"]),
+            (Lang::Pt, "Você não vai atualizar?", &["atualiz"]),
+            (Lang::Pt, "vc nao vai atualizar", &["atualiz"]),
             (Lang::Es, "¿Cuándo será la actualización?", &["cuand", "actualiz"]),
             (Lang::Es, "cuando sera la actualizacion", &["cuand", "actualiz"]),
             (Lang::Es, "¡Obligatoria!", &["obligatori"]),

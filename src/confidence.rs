@@ -25,8 +25,9 @@ pub struct Features {
     pub brevity: f32,
     /// 1 when the other language's page ranks the same entry first.
     pub agreement: f32,
-    /// Share of the question's concepts matched in the entry's title or alternates.
-    pub title: f32,
+    /// Share of the question's meaning found in the entry's best-matching phrasing (its
+    /// title or one alternate).
+    pub question: f32,
 }
 
 impl Features {
@@ -38,7 +39,7 @@ impl Features {
         "lang",
         "brevity",
         "agreement",
-        "title",
+        "question",
     ];
 
     pub fn to_array(self) -> [f32; 8] {
@@ -50,7 +51,7 @@ impl Features {
             self.lang,
             self.brevity,
             self.agreement,
-            self.title,
+            self.question,
         ]
     }
 }

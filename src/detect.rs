@@ -44,7 +44,9 @@ const WORDS: &[(Cand, &str)] = &[
          vou vamos sera serao esta estao estamos sao e eu preciso precisa precisamos precisam \
          fazer faz posso pode podemos podem consigo acontece acontecer ficar fica depois antes \
          agora hoje amanha alguma algum nenhum nenhuma nada coisa gente ne ta ai entao mas ou \
-         se o os as de que no na nos num numa houver ha havera existe vou sobre minha",
+         se o os as de que no na nos num numa houver ha havera existe vou sobre minha nessa nesse \
+         nisso neste nesta disso desse dessa daquele pelo pela ela ele dela voces gente \
+         tambem precisamos conseguimos",
     ),
     (
         Cand::Es,
@@ -92,7 +94,8 @@ const WORDS: &[(Cand, &str)] = &[
         "el la els les de del dels a al als i es son som jo nosaltres vosaltres ells elles \
          meu meva nostre nostra vostre amb per que quan quin quina quins quines com on perque \
          aquest aquesta aquests aquestes aixo hem heu han puc podem pot cal fara sera molt \
-         tambe pero si no gracies hola bon dia l d s n actualitzacio obligatoria caldra farem",
+         tambe pero si no gracies bon dia l d s n actualitzacio caldra farem fer quant \
+         temps quins aixo",
     ),
 ];
 
@@ -111,6 +114,18 @@ const SUFFIXES: &[(&str, Cand, f32)] = &[
     ("keit", Cand::De, 1.0),
     ("itzacio", Cand::Ca, 1.5),
 ];
+
+/// Whole words that folding would confuse: `é` (Portuguese "is") folds to `e` ("and").
+const RAW_WORDS: &[(&str, Cand, f32)] = &[
+    ("é", Cand::Pt, 1.5),
+    ("è", Cand::It, 1.5),
+    ("és", Cand::Ca, 1.5),
+    ("què", Cand::Ca, 1.5),
+    ("però", Cand::Ca, 1.5),
+];
+
+/// Accented endings, on raw words: Catalan `-ció` and `-rà` against Spanish `-ción`.
+const RAW_SUFFIXES: &[(&str, Cand, f32)] = &[("ció", Cand::Ca, 1.5), ("rà", Cand::Ca, 1.0)];
 
 /// Letters that mark a language, on the raw lower-cased text.
 const LETTERS: &[(char, Cand, f32)] = &[
@@ -145,7 +160,7 @@ const LETTERS: &[(char, Cand, f32)] = &[
 /// Weight of a word that only one FAQ language uses.
 const FAQ_WORD: f32 = 0.8;
 /// Weight of whichlang's vote.
-const WHICHLANG: f32 = 1.0;
+const WHICHLANG: f32 = 0.6;
 
 /// Detects pt, es or other; built once from the FAQ's own words.
 #[derive(Clone, Debug)]
@@ -220,6 +235,19 @@ impl Detector {
             }
         }
         for word in analysis::words(&lower) {
+            for &(raw, cand, weight) in RAW_WORDS {
+                if word == raw {
+                    scores[cand as usize] += weight;
+                }
+            }
+            for &(suffix, cand, weight) in RAW_SUFFIXES {
+                if word.len() > suffix.len() + 2 && word.ends_with(suffix) {
+                    scores[cand as usize] += weight;
+                }
+            }
+            if let Some(cand) = laughter(&word) {
+                scores[cand as usize] += 1.5;
+            }
             let folded = analysis::fold(&word);
             if let Some(cands) = self.words.get(folded.as_str()) {
                 let share = 1.0 / cands.len() as f32;
@@ -254,6 +282,22 @@ impl Detector {
     }
 }
 
+/// Chat laughter marks its language: `kkkk` and `rsrs` in Brazil, `jajaja` and `jeje` in
+/// Spanish.
+fn laughter(word: &str) -> Option<Cand> {
+    let only = |unit: &str| {
+        word.len() >= 2 * unit.len()
+            && word.as_bytes().chunks(unit.len()).all(|c| unit.as_bytes().starts_with(c))
+    };
+    if word.len() >= 3 && word.bytes().all(|b| b == b'k') || only("rs") {
+        Some(Cand::Pt)
+    } else if only("ja") || only("je") || only("ji") {
+        Some(Cand::Es)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +321,9 @@ mod tests {
         assert_eq!(code("vc sabe qnd vai ser?"), "pt");
         assert_eq!(code("¿cuándo?"), "es");
         assert_eq!(code("não"), "pt");
+        assert_eq!(code("é opcional?"), "pt");
+        assert_eq!(code("kkkkkk"), "pt");
+        assert_eq!(code("jajaja"), "es");
     }
 
     #[test]

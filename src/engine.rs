@@ -28,16 +28,16 @@ use crate::lang::{Detected, Lang};
 use crate::reply::{Answer, Candidate, Escalation, Reason, Reply};
 use crate::smalltalk;
 
-/// Field boosts: a customer's words that match a title or an agent's alternate say more
-/// than words that match somewhere in an answer.
-const TITLE_BOOST: f32 = 2.0;
-const ALTERNATES_BOOST: f32 = 1.5;
-const BODY_BOOST: f32 = 1.0;
+/// Weight of the answer text against the best-matching phrasing of the question: the
+/// customer's words match how a question is asked more than how it is answered.
+const BODY_WEIGHT: f32 = 0.5;
 /// Weight of a synonym or a typo correction against the word the customer wrote.
 const SYNONYM_WEIGHT: f32 = 0.7;
 const CORRECTION_WEIGHT: f32 = 0.8;
 /// Weight of the other language's page in the combined score.
 const CROSS_WEIGHT: f32 = 0.5;
+/// Weight of BM25 (relative to the best entry's) against phrasing similarity in the ranking.
+const RANK_BM25: f32 = 0.5;
 /// Terms read from one question: a 4,000-character message is not a longer question.
 const MAX_TERMS: usize = 64;
 /// Words shorter than this are not corrected: too many neighbours.
@@ -102,8 +102,10 @@ struct Concept {
 #[derive(Clone, Debug, Default)]
 struct EntryTerms {
     all: HashSet<String>,
-    /// Title and alternates: the question-shaped text.
-    questions: HashSet<String>,
+    /// Each phrasing of the question: the title, then the alternates.
+    questions: Vec<HashSet<String>>,
+    /// The idf mass of each phrasing.
+    question_mass: Vec<f32>,
 }
 
 /// Everything the engine keeps per language.
@@ -155,19 +157,34 @@ impl Engine {
                 .iter()
                 .map(|entry| {
                     let body = entry.body_text();
-                    let mut questions = HashSet::new();
-                    for text in std::iter::once(&entry.title).chain(&entry.alternates) {
-                        questions.extend(analysis::terms(&mut analyzer, text));
-                        words.extend(analysis::words(text));
-                    }
+                    let questions: Vec<HashSet<String>> = std::iter::once(&entry.title)
+                        .chain(&entry.alternates)
+                        .map(|text| {
+                            words.extend(analysis::words(text));
+                            analysis::terms(&mut analyzer, text).into_iter().collect()
+                        })
+                        .collect();
                     words.extend(analysis::words(&body));
                     let mut all: HashSet<String> =
                         analysis::terms(&mut analyzer, &body).into_iter().collect();
-                    all.extend(questions.iter().cloned());
+                    all.extend(questions.iter().flatten().cloned());
                     for term in &all {
                         *doc_freq.entry(term.clone()).or_default() += 1;
                     }
-                    EntryTerms { all, questions }
+                    EntryTerms {
+                        all,
+                        questions,
+                        question_mass: Vec::new(),
+                    }
+                })
+                .collect();
+            let n = faq.entries.len() as f32;
+            let idf = |t: &String| (1.0 + n / (doc_freq.get(t).copied().unwrap_or(0) as f32 + 0.5)).ln();
+            let terms: Vec<EntryTerms> = terms
+                .into_iter()
+                .map(|mut t| {
+                    t.question_mass = t.questions.iter().map(|q| q.iter().map(idf).sum()).collect();
+                    t
                 })
                 .collect();
             let synonyms: Vec<Vec<Vec<String>>> = faq
@@ -388,17 +405,57 @@ impl Engine {
         combined.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
         let total_idf: f32 = concepts.iter().map(|c| c.idf).sum();
+        // Symmetric similarity of the question with each entry's best phrasing: the idf
+        // mass both share over the mass of both, so that a phrasing is not preferred for
+        // matching one more ubiquitous word while leaving most of itself unexplained.
+        let dice = |i: usize| -> f32 {
+            let entry = &data.terms[i];
+            entry
+                .questions
+                .iter()
+                .zip(&entry.question_mass)
+                .map(|(phrasing, mass)| {
+                    let mut shared_q = 0.0;
+                    let mut shared_p = 0.0;
+                    let mut seen: HashSet<&str> = HashSet::new();
+                    for concept in &concepts {
+                        let mut hit = false;
+                        for (t, _) in &concept.terms {
+                            if phrasing.contains(t) {
+                                hit = true;
+                                if seen.insert(t) {
+                                    shared_p += data.idf(t);
+                                }
+                            }
+                        }
+                        if hit {
+                            shared_q += concept.idf;
+                        }
+                    }
+                    (shared_q + shared_p) / (total_idf + mass)
+                })
+                .fold(0.0, f32::max)
+        };
+        let top_bm25 = combined.first().map_or(1.0, |c| c.1);
+        let mut combined: Vec<(usize, f32, f32)> = combined
+            .into_iter()
+            .map(|(i, s)| {
+                let d = dice(i);
+                (i, s, d + RANK_BM25 * s / top_bm25)
+            })
+            .collect();
+        combined.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
         let unknown = concepts.iter().filter(|c| !c.known).count() as f32 / concepts.len() as f32;
         let brevity = 1.0 / concepts.len() as f32;
         let mut scored: Vec<Scored> = combined
             .iter()
             .enumerate()
-            .map(|(rank, &(i, score))| {
+            .map(|(rank, &(i, score, rank_score))| {
                 let best_other = combined
                     .iter()
                     .enumerate()
                     .filter(|(r, _)| *r != rank)
-                    .map(|(_, (_, s))| *s)
+                    .map(|(_, c)| c.2)
                     .fold(0.0f32, f32::max);
                 let explained = |set: &HashSet<String>| {
                     concepts
@@ -412,11 +469,15 @@ impl Engine {
                     coverage: explained(&data.terms[i].all),
                     unknown,
                     score: score.ln_1p(),
-                    margin: (score - best_other) / score,
+                    margin: (rank_score - best_other) / rank_score,
                     lang: lang_confidence,
                     brevity,
                     agreement: f32::from(u8::from(other_top == Some(&data.entries[i].id))),
-                    title: explained(&data.terms[i].questions),
+                    question: data.terms[i]
+                        .questions
+                        .iter()
+                        .map(explained)
+                        .fold(0.0, f32::max),
                 };
                 Scored {
                     entry: data.entries[i].clone(),
@@ -430,40 +491,51 @@ impl Engine {
         scored
     }
 
-    /// BM25 of every entry of `lang` that matches any concept.
+    /// BM25 of every entry of `lang` that matches any concept: its best phrasing plus its
+    /// answer text at a lower weight.
     fn bm25(&self, searcher: &Searcher, lang: Lang, concepts: &[Concept]) -> HashMap<usize, f32> {
         let fields = &self.store.fields;
         let l = lang.index();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for concept in concepts {
             for (term, weight) in &concept.terms {
-                for (field, boost) in [
-                    (fields.title[l], TITLE_BOOST),
-                    (fields.body[l], BODY_BOOST),
-                    (fields.alternates[l], ALTERNATES_BOOST),
-                ] {
+                for field in [fields.question[l], fields.body[l]] {
                     let query = TermQuery::new(
                         Term::from_field_text(field, term),
                         IndexRecordOption::WithFreqs,
                     );
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), weight * boost))));
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), *weight))));
                 }
             }
         }
-        let limit = self.langs[l].entries.len().max(1);
-        let hits = match searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score()) {
+        let data = &self.langs[l];
+        let limit = data.entries.len() + data.terms.iter().map(|t| t.questions.len()).sum::<usize>();
+        let collector = TopDocs::with_limit(limit.max(1)).order_by_score();
+        let hits = match searcher.search(&BooleanQuery::new(clauses), &collector) {
             Ok(hits) => hits,
             Err(error) => {
                 tracing::error!(%error, "index search failed");
                 return HashMap::new();
             }
         };
-        hits.into_iter()
-            .filter_map(|(score, address)| match self.store.docs.get(&address) {
-                Some(&(doc_lang, i)) if doc_lang == lang => Some((i, score)),
-                _ => None,
-            })
-            .collect()
+        let mut question: HashMap<usize, f32> = HashMap::new();
+        let mut body: HashMap<usize, f32> = HashMap::new();
+        for (score, address) in hits {
+            match self.store.docs.get(&address) {
+                Some(&(doc_lang, i, true)) if doc_lang == lang => {
+                    body.insert(i, score);
+                }
+                Some(&(doc_lang, i, false)) if doc_lang == lang => {
+                    let best = question.entry(i).or_default();
+                    *best = best.max(score);
+                }
+                _ => {}
+            }
+        }
+        for (i, score) in body {
+            *question.entry(i).or_default() += BODY_WEIGHT * score;
+        }
+        question
     }
 
     /// The question's concepts in `lang`: terms, typo corrections and synonym groups.

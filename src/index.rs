@@ -31,14 +31,19 @@ const STALE_BUILD: Duration = Duration::from_secs(3600);
 pub(crate) struct Fields {
     pub id: Field,
     pub lang: Field,
-    /// The entry as JSON: what rendering needs.
+    /// The entry as JSON, on its answer document: what rendering needs.
     pub entry: Field,
-    pub title: [Field; 2],
+    /// One phrasing of the question: the title or one alternate.
+    pub question: [Field; 2],
+    /// The answer text.
     pub body: [Field; 2],
-    pub alternates: [Field; 2],
 }
 
 /// The schema, in one place: per-language text fields, each with its language's analyzer.
+///
+/// Each entry is one *answer* document (id, lang, entry, body) and one *question* document
+/// per phrasing (its title and each alternate), so that BM25 compares a question with one
+/// phrasing at a time, as QnA systems do, instead of with all of them run together.
 pub(crate) fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let id = builder.add_text_field("id", STRING | STORED);
@@ -54,16 +59,14 @@ pub(crate) fn schema() -> (Schema, Fields) {
     let mut field = |name: &str, lang: Lang| {
         builder.add_text_field(&format!("{name}_{}", lang.code()), text(lang))
     };
-    let title = Lang::ALL.map(|l| field("title", l));
+    let question = Lang::ALL.map(|l| field("question", l));
     let body = Lang::ALL.map(|l| field("body", l));
-    let alternates = Lang::ALL.map(|l| field("alternates", l));
     let fields = Fields {
         id,
         lang,
         entry,
-        title,
+        question,
         body,
-        alternates,
     };
     (builder.build(), fields)
 }
@@ -81,8 +84,9 @@ pub struct Store {
     pub(crate) faq: Faq,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
-    /// Which entry each document is: `faq.lang(lang).entries[i]`.
-    pub(crate) docs: HashMap<DocAddress, (Lang, usize)>,
+    /// Which entry each document belongs to (`faq.lang(lang).entries[i]`) and whether it is
+    /// the answer document (`true`) or a question document.
+    pub(crate) docs: HashMap<DocAddress, (Lang, usize, bool)>,
     path: PathBuf,
     rebuilt: bool,
 }
@@ -159,27 +163,46 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         return Err(tantivy::TantivyError::SchemaError("meta lists no languages".into()));
     }
     let searcher = reader.searcher();
-    let mut entries: Vec<(u32, u32, Entry)> = Vec::new();
+    let schema_error = |m: &str| tantivy::TantivyError::SchemaError(m.to_string());
+    let mut entries: Vec<(DocAddress, Entry)> = Vec::new();
+    let mut questions: Vec<(DocAddress, Lang, String)> = Vec::new();
     for (segment, segment_reader) in searcher.segment_readers().iter().enumerate() {
         let store = segment_reader.get_store_reader(1)?;
         for doc_id in segment_reader.doc_ids_alive() {
             let doc: TantivyDocument = store.get(doc_id)?;
-            let json = doc
-                .get_first(fields.entry)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| tantivy::TantivyError::SchemaError("document without entry".into()))?;
-            let entry: Entry = serde_json::from_str(json)
-                .map_err(|e| tantivy::TantivyError::SchemaError(e.to_string()))?;
-            entries.push((segment as u32, doc_id, entry));
+            let address = DocAddress::new(segment as u32, doc_id);
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str());
+            match text(fields.entry) {
+                Some(json) => {
+                    let entry: Entry = serde_json::from_str(json)
+                        .map_err(|e| tantivy::TantivyError::SchemaError(e.to_string()))?;
+                    entries.push((address, entry));
+                }
+                None => {
+                    let lang = text(fields.lang)
+                        .and_then(|l| l.parse::<Lang>().ok())
+                        .ok_or_else(|| schema_error("question document without language"))?;
+                    let id = text(fields.id).ok_or_else(|| schema_error("document without id"))?;
+                    questions.push((address, lang, id.to_string()));
+                }
+            }
         }
     }
-    // Documents come back in insertion order within the single segment a build writes.
-    entries.sort_by_key(|(segment, doc, _)| (*segment, *doc));
+    // Page order is insertion order: one segment, documents in the order written.
+    entries.sort_by_key(|(address, _)| (address.segment_ord, address.doc_id));
     let mut docs = HashMap::new();
-    for (segment, doc, entry) in entries {
+    let mut by_id: HashMap<(Lang, String), usize> = HashMap::new();
+    for (address, entry) in entries {
         let list = &mut langs[entry.lang.index()].entries;
-        docs.insert(DocAddress::new(segment, doc), (entry.lang, list.len()));
+        docs.insert(address, (entry.lang, list.len(), true));
+        by_id.insert((entry.lang, entry.id.to_string()), list.len());
         list.push(entry);
+    }
+    for (address, lang, id) in questions {
+        let i = by_id
+            .get(&(lang, id))
+            .ok_or_else(|| schema_error("question document of no entry"))?;
+        docs.insert(address, (lang, *i, false));
     }
     let langs: [LangFaq; 2] = langs
         .try_into()
@@ -259,12 +282,15 @@ fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
             doc.add_text(fields.lang, lang.code());
             let json = serde_json::to_string(entry).map_err(|e| Error::io(dir, e.into()))?;
             doc.add_text(fields.entry, &json);
-            doc.add_text(fields.title[l], &entry.title);
             doc.add_text(fields.body[l], entry.body_text());
-            for alternate in &entry.alternates {
-                doc.add_text(fields.alternates[l], alternate);
-            }
             writer.add_document(doc).map_err(index_error)?;
+            for phrasing in std::iter::once(&entry.title).chain(&entry.alternates) {
+                let mut doc = TantivyDocument::default();
+                doc.add_text(fields.id, entry.id.as_str());
+                doc.add_text(fields.lang, lang.code());
+                doc.add_text(fields.question[l], phrasing);
+                writer.add_document(doc).map_err(index_error)?;
+            }
         }
     }
     writer.commit().map_err(index_error)?;
