@@ -30,6 +30,8 @@ const PT_CHAT_STOP: &[&str] = &[
     "sobre", "alguma", "algum", "qual", "quais",
     // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser").
     "ser", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
+    // Verbs that frame a request rather than say what it is about.
+    "quero", "queria", "gostaria", "saber", "entender",
 ];
 /// The same for chat Spanish.
 const ES_CHAT_STOP: &[&str] = &[
@@ -37,11 +39,15 @@ const ES_CHAT_STOP: &[&str] = &[
     "oye", "acerca", "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
     // The auxiliaries of the future and the passive ("se va a actualizar").
     "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
+    // Verbs that frame a request rather than say what it is about.
+    "quiero", "quería", "quisiera", "saber", "entender",
 ];
 
-/// Question words that tell what is asked (`quando` is the timeline, `quem` the customers
-/// affected): the Snowball lists drop them, the FAQ titles are made of them.
-const KEEP: &[&str] = &["quando", "quem", "cuando", "quien", "quién", "cuándo"];
+/// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
+/// timeline, `quem` the customers affected) and negation (`posso não migrar?` is opting out).
+const KEEP: &[&str] = &["quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao"];
+/// Spanish negation; not in [`KEEP`] because Portuguese `no` is "in the".
+const KEEP_ES: &[&str] = &["no"];
 
 /// The name under which the analyzer of `lang` is registered in tantivy.
 pub fn analyzer_name(lang: Lang) -> &'static str {
@@ -66,7 +72,7 @@ pub fn stop_words(lang: Lang) -> HashSet<String> {
     };
     base.iter()
         .chain(chat)
-        .filter(|w| !KEEP.contains(w))
+        .filter(|w| !KEEP.contains(w) && !(lang == Lang::Es && KEEP_ES.contains(w)))
         .flat_map(|w| [w.to_string(), fold(w)])
         .collect()
 }
@@ -238,8 +244,10 @@ mod tests {
             (Lang::Pt, "INFORMAÇÃO", &["informaca"]),
             (Lang::Pt, "atualização", &["atualizaca"]),
             (Lang::Pt, "atualizacao", &["atualizaca"]),
-            (Lang::Pt, "Você não vai atualizar?", &["atualiz"]),
-            (Lang::Pt, "vc nao vai atualizar", &["atualiz"]),
+            (Lang::Pt, "Você não vai atualizar?", &["nao", "atualiz"]),
+            (Lang::Pt, "vc nao vai atualizar", &["nao", "atualiz"]),
+            (Lang::Pt, "gostaria de saber o que está a ser atualizado", &["atualiz"]),
+            (Lang::Es, "¿no puedo?", &["no", "pued"]),
             (Lang::Es, "¿Cuándo será la actualización?", &["cuand", "actualiz"]),
             (Lang::Es, "cuando sera la actualizacion", &["cuand", "actualiz"]),
             (Lang::Es, "¡Obligatoria!", &["obligatori"]),

@@ -1,10 +1,11 @@
 //! `faqbot eval` and `faqbot calibrate`: the engine against question corpora.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faqbot::confidence::{Features, Model};
+use faqbot::confidence::Features;
 use faqbot::eval::{self, Question, Report};
 use faqbot::{Engine, Settings};
 
@@ -19,7 +20,7 @@ fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
 pub fn eval(engine: &Engine, files: &[PathBuf], min_accuracy: Option<f64>) -> anyhow::Result<ExitCode> {
     let questions = load(files)?;
     let report = Report::new(&eval::run(engine, &questions));
-    print!("{report}");
+    write!(std::io::stdout().lock(), "{report}")?;
     match min_accuracy {
         Some(min) if report.accuracy() < min => {
             eprintln!(
@@ -40,23 +41,38 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         .iter()
         .enumerate()
         .partition(|(i, _)| i % 2 == 0);
+    // Questions with no candidate (greetings, other languages, nothing matched) escalate
+    // before the model is asked: they are not part of what it must tell apart.
     let samples = |part: &[(usize, &Question)], engine: &Engine| -> Vec<(Features, bool)> {
         part.iter()
-            .map(|(_, q)| {
+            .filter_map(|(_, q)| {
                 let ranking = engine.rank(&q.text, None);
-                eval::top_candidate(&ranking, q)
-                    .map_or((Features::default(), false), |(s, right)| (s.features, right))
+                eval::top_candidate(&ranking, q).map(|(s, right)| (s.features, right))
             })
             .collect()
     };
-    let model = Model::fit(&samples(&fit, &engine));
-    println!("fitted on {} questions, checked on {}", fit.len(), check.len());
-    println!("Model {{ weights: {:?}, bias: {:?} }}", model.weights, model.bias);
+    let model = engine.settings().model.calibrate(&samples(&fit, &engine));
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,"fitted on {} questions, checked on {}",
+        fit.len(),
+        check.len()
+    )?;
+    writeln!(out, "Model {{ weights: {:?}, bias: {:?} }}", model.weights, model.bias)?;
     for (name, w) in Features::NAMES.iter().zip(model.weights) {
-        println!("  {name:<10} {w:+.3}");
+        writeln!(out, "  {name:<10} {w:+.3}")?;
     }
     let check: Vec<Question> = check.into_iter().map(|(_, q)| q.clone()).collect();
-    println!("threshold  accuracy  wrong  escalation-recall  (held-out half)");
+    let current = Report::new(&eval::run(&engine, &check));
+    writeln!(
+        out,
+        "current model at threshold {:.2}: accuracy {:.1}%, wrong {:.1}%, escalation recall {:.1}% (held-out half)",
+        engine.settings().threshold,
+        100.0 * current.accuracy(),
+        100.0 * current.wrong_rate(),
+        100.0 * current.escalation_recall()
+    )?;
+    writeln!(out, "threshold  accuracy  wrong  escalation-recall  (held-out half)")?;
     for threshold in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
         engine.set_settings(Settings {
             threshold,
@@ -64,12 +80,13 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
             ..*engine.settings()
         });
         let report = Report::new(&eval::run(&engine, &check));
-        println!(
+        writeln!(
+            out,
             "{threshold:>9.1}  {:>7.1}%  {:>4.1}%  {:>16.1}%",
             100.0 * report.accuracy(),
             100.0 * report.wrong_rate(),
             100.0 * report.escalation_recall()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
