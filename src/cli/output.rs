@@ -58,17 +58,16 @@ fn summary(reply: &Reply) -> String {
     }
 }
 
-/// The stable JSON object of `faqbot ask --json` (README: "JSON output").
+/// The stable JSON object of `faqbot ask --json` (README: "JSON output"), keys in the
+/// documented order.
 pub fn reply_json(question: &str, reply: &Reply) -> Value {
     let detected = reply.detected();
     let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
-    let base = json!({
-        "question": question,
-        "lang": detected.code(),
-        "lang_confidence": round(detected.confidence),
-    });
-    let mut object = match reply {
+    match reply {
         Reply::Answer(a) => json!({
+            "question": question,
+            "lang": detected.code(),
+            "lang_confidence": round(detected.confidence),
             "answered": true,
             "id": a.best.entry.id.as_str(),
             "title": a.best.entry.title,
@@ -83,8 +82,12 @@ pub fn reply_json(question: &str, reply: &Reply) -> Value {
             })).collect::<Vec<_>>(),
             "escalation": null,
             "reason": null,
+            "contacts": [],
         }),
         Reply::Escalation(e) => json!({
+            "question": question,
+            "lang": detected.code(),
+            "lang_confidence": round(detected.confidence),
             "answered": false,
             "id": null,
             "title": null,
@@ -97,13 +100,7 @@ pub fn reply_json(question: &str, reply: &Reply) -> Value {
                 "lang": l.code(), "label": c.label, "url": c.url,
             })).collect::<Vec<_>>(),
         }),
-    };
-    if let (Some(object), Value::Object(base)) = (object.as_object_mut(), base) {
-        for (k, v) in base.into_iter().rev() {
-            object.insert(k, v);
-        }
     }
-    object
 }
 
 /// Ranked entries with confidence and a snippet.

@@ -1,0 +1,187 @@
+//! The command line: answers, JSON schema, exit codes, odd input.
+
+use serde_json::Value;
+
+use crate::util::{Scratch, stderr, stdout};
+
+fn json_lines(output: &std::process::Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+const KEYS: [&str; 12] = [
+    "question",
+    "lang",
+    "lang_confidence",
+    "answered",
+    "id",
+    "title",
+    "answer",
+    "confidence",
+    "alternatives",
+    "escalation",
+    "reason",
+    "contacts",
+];
+
+#[test]
+fn ask_json_answers_in_the_question_language_with_the_documented_schema() {
+    let s = Scratch::new();
+    let out = s.run(
+        &["ask", "--json"],
+        "A atualização é obrigatória?\n¿Cuándo se actualizan los entornos de producción?\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        let keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, KEYS, "keys and their order are part of the schema");
+        assert_eq!(line["answered"], true);
+        assert!(line["escalation"].is_null());
+        let c = line["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+    }
+    assert_eq!(lines[0]["lang"], "pt");
+    assert_eq!(lines[0]["id"], "migrate-infra-to-aws/aws-faq-1");
+    assert!(lines[0]["answer"].as_str().unwrap().starts_with("Sim."));
+    assert_eq!(lines[1]["lang"], "es");
+    assert_eq!(lines[1]["id"], "migrate-infra-to-aws/aws-timeline");
+    assert!(lines[1]["answer"].as_str().unwrap().contains("enero de 2024"));
+}
+
+#[test]
+fn foreign_and_out_of_scope_questions_escalate_to_the_page_link() {
+    let s = Scratch::new();
+    let out = s.run(
+        &["ask", "--json"],
+        "Is this upgrade mandatory?\nqual o preço do campaign?\n",
+    );
+    assert!(out.status.success());
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["lang"], "other");
+    assert_eq!(lines[0]["answered"], false);
+    assert!(lines[0]["id"].is_null());
+    assert_eq!(lines[0]["reason"], "other_language");
+    assert_eq!(lines[0]["contacts"].as_array().unwrap().len(), 2, "both languages");
+    assert_eq!(lines[1]["lang"], "pt");
+    assert_eq!(lines[1]["answered"], false);
+    assert_eq!(lines[1]["escalation"]["label"], "Atendimento ao cliente Adobe");
+    let url = lines[1]["escalation"]["url"].as_str().unwrap();
+    let page = std::fs::read_to_string(s.faq().join("pt/campaign-email-infrastructure-upgrade.md")).unwrap();
+    assert!(page.contains(url), "the URL comes from the page");
+}
+
+#[test]
+fn odd_input_gets_a_reply_per_line_and_no_panic() {
+    let s = Scratch::new();
+    let long = "atualização ".repeat(400);
+    let inputs = [
+        "",
+        "   ",
+        &long,
+        "🙂🙂🙂",
+        "\u{7}\u{1b}[31mobrigatório?\u{0}",
+        "<b>é obrigatório?</b><script>alert(1)</script>",
+        "**é obrigatório?** [link](http://x)",
+        "Когда будет обновление?",
+        "アップデートはいつですか",
+        "a\u{301}tualizac\u{327}a\u{303}o obrigato\u{301}ria",
+    ];
+    let out = s.run(&["ask", "--json"], &(inputs.join("\n") + "\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), inputs.len());
+    assert_eq!(lines[0]["reason"], "empty");
+    assert_eq!(lines[3]["reason"], "empty");
+    assert_eq!(lines[7]["lang"], "other");
+    assert_eq!(lines[8]["lang"], "other");
+    assert_eq!(lines[9]["id"], "migrate-infra-to-aws/aws-faq-1", "NFD input");
+}
+
+#[test]
+fn plain_ask_prints_the_answer_and_a_summary() {
+    let s = Scratch::new();
+    let out = s.run(&["ask", "preciso fazer alguma coisa para a atualização?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Nenhuma ação é necessária."), "{text}");
+    assert!(text.contains("migrate-infra-to-aws/aws-faq-4"), "{text}");
+}
+
+#[test]
+fn forced_language_wins_over_detection() {
+    let s = Scratch::new();
+    let out = s.run(&["ask", "--json", "--lang", "es", "obrigatorio"], "");
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["lang"], "es");
+    assert_eq!(lines[0]["lang_confidence"], 1.0);
+}
+
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1() {
+    let s = Scratch::new();
+    assert_eq!(s.run(&["ask", "--lang", "fr", "x"], "").status.code(), Some(2));
+    assert_eq!(s.run(&["frobnicate"], "").status.code(), Some(2));
+    assert_eq!(s.run(&["eval"], "").status.code(), Some(2));
+    let out = s.run(&["--faq", "/nonexistent/faq", "ask", "x"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("/nonexistent/faq"), "{err}");
+}
+
+#[test]
+fn search_ranks_entries_for_agents() {
+    let s = Scratch::new();
+    let out = s.run(&["search", "reprogramar data", "--lang", "pt", "--top", "3"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.contains("migrate-infra-to-aws/aws-faq-6"), "{text}");
+    assert!(text.lines().filter(|l| l.starts_with(char::is_numeric)).count() <= 3);
+}
+
+#[test]
+fn index_lists_entries_per_language() {
+    let s = Scratch::new();
+    let out = s.run(&["index"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("pt: 10 entries from 1 page(s)"), "{text}");
+    assert!(text.contains("es: 10 entries from 1 page(s)"), "{text}");
+}
+
+#[test]
+fn eval_min_accuracy_sets_the_exit_code() {
+    let s = Scratch::new();
+    let corpus = s.dir.path().join("c.tsv");
+    std::fs::write(
+        &corpus,
+        "pt\taws-faq-1\ta atualização é obrigatória?\npt\taws-faq-6\tqual o preço?\n",
+    )
+    .unwrap();
+    let path = corpus.to_str().unwrap();
+    let out = s.run(&["eval", path, "--min-accuracy", "0.4"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("accuracy (in scope)  50.0%"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("c.tsv:2"), "failures are listed");
+    let out = s.run(&["eval", path, "--min-accuracy", "0.9"], "");
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(&corpus, "pt only two fields\n").unwrap();
+    let out = s.run(&["eval", path], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("c.tsv:1"), "{}", stderr(&out));
+}
+
+#[test]
+fn chat_keeps_the_language_setting() {
+    let s = Scratch::new();
+    let out = s.run(&["chat"], "/lang es\nobligatorio\n/quit\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("lang: es"), "{text}");
+    assert!(text.contains("¿Es obligatoria esta actualización?"), "{text}");
+}

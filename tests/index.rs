@@ -1,0 +1,118 @@
+//! The on-disk index: rebuilt when stale or corrupt, never replaced by a failed build.
+
+use crate::util::{Scratch, stderr, stdout};
+
+const PAGE: &str = "pt/campaign-email-infrastructure-upgrade.md";
+
+#[test]
+fn a_matching_index_is_reused_and_a_changed_source_rebuilds_it() {
+    let s = Scratch::new();
+    assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
+    let first = s.current();
+    assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
+    assert_eq!(s.current(), first, "same sources, same generation");
+
+    let alternates = s.faq().join("pt/campaign-email-infrastructure-upgrade.alternates.toml");
+    let mut text = std::fs::read_to_string(&alternates).unwrap();
+    text.push_str("\n# an agent's note\n");
+    std::fs::write(&alternates, text).unwrap();
+    assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
+    let second = s.current();
+    assert_ne!(second, first);
+    assert!(!s.index().join(&first).exists(), "old generations are removed");
+}
+
+#[test]
+fn a_malformed_page_names_file_and_line_and_keeps_the_last_good_index() {
+    let s = Scratch::new();
+    assert!(s.run(&["index"], "").status.success());
+    let good = s.current();
+
+    let page = s.faq().join(PAGE);
+    let text = std::fs::read_to_string(&page).unwrap();
+    let broken = text.replace("**Esta atualização é obrigatória?**", "**Esta atualização é obrigatória?");
+    assert_ne!(broken, text);
+    std::fs::write(&page, &broken).unwrap();
+    let line = broken
+        .lines()
+        .position(|l| l.contains("**Esta atualização é obrigatória?"))
+        .unwrap()
+        + 1;
+
+    for args in [&["index"][..], &["ask", "é obrigatório?"][..]] {
+        let out = s.run(args, "");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(&format!("campaign-email-infrastructure-upgrade.md:{line}:")), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert_eq!(s.current(), good, "CURRENT still names the last good build");
+    assert!(s.index().join(&good).join("faqbot.json").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(s.index())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".build-"))
+        .collect();
+    assert!(leftovers.is_empty(), "a failed build cleans up after itself");
+}
+
+#[test]
+fn a_corrupt_or_foreign_index_is_rebuilt_not_served() {
+    let s = Scratch::new();
+    assert!(s.run(&["index"], "").status.success());
+    let generation = s.index().join(s.current());
+    // Truncate every tantivy file of the generation.
+    for entry in std::fs::read_dir(&generation).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "faqbot.json" {
+            std::fs::write(&path, b"").unwrap();
+        }
+    }
+    let out = s.run(&["ask", "--json", "é obrigatório?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("aws-faq-1"));
+    assert_ne!(s.index().join(s.current()), generation);
+
+    std::fs::write(s.index().join("CURRENT"), "../../etc\n").unwrap();
+    let out = s.run(&["ask", "--json", "é obrigatório?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(s.current().starts_with("gen-"));
+}
+
+#[test]
+fn an_unknown_language_folder_is_named() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.faq().join("fr")).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("\"fr\" is not a language"), "{}", stderr(&out));
+}
+
+#[test]
+fn alternates_for_an_unknown_entry_name_their_line() {
+    let s = Scratch::new();
+    let file = s.faq().join("es/campaign-email-infrastructure-upgrade.alternates.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\nno-such-entry = [\"x\"]\n");
+    let line = text.lines().count();
+    std::fs::write(&file, text).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("alternates.toml:{line}:")), "{err}");
+}
+
+#[test]
+fn a_new_page_dropped_in_a_language_folder_is_picked_up() {
+    let s = Scratch::new();
+    std::fs::write(
+        s.faq().join("es/otra.md"),
+        "# Otra página {#otra}\n\n## ¿Hay soporte para SMS?{#sms}\n\nLos SMS no cambian.\n",
+    )
+    .unwrap();
+    let out = s.run(&["index"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("es: 11 entries from 2 page(s)"), "{}", stdout(&out));
+    let out = s.run(&["search", "sms", "--lang", "es"], "");
+    assert!(stdout(&out).contains("otra/sms"), "{}", stdout(&out));
+}

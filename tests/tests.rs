@@ -1,0 +1,7 @@
+//! Integration tests, built into one binary: they drive the real `faqbot` program and the
+//! library over copies of the FAQ folder.
+
+mod cli;
+mod corpus;
+mod index;
+mod util;

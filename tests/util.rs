@@ -1,0 +1,89 @@
+//! Helpers: a scratch copy of the FAQ folder with its own index, and the `faqbot` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use std::io::Write;
+
+/// A temporary folder holding `faq/` (copied from the repository) and `index/`.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&repo().join("faq"), &dir.path().join("faq"));
+        Scratch { dir }
+    }
+
+    pub fn faq(&self) -> PathBuf {
+        self.dir.path().join("faq")
+    }
+
+    pub fn index(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    /// `faqbot` with `--faq` and `--index` pointing here (through the environment).
+    pub fn faqbot(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_faqbot"));
+        cmd.env("FAQBOT_FAQ_DIR", self.faq())
+            .env("FAQBOT_INDEX_DIR", self.index())
+            .env_remove("RUST_LOG")
+            .env_remove("FAQBOT_THRESHOLD");
+        cmd
+    }
+
+    /// Runs `faqbot args…` with `stdin` as standard input.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .faqbot()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn faqbot");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait faqbot")
+    }
+
+    /// The generation `index/CURRENT` names.
+    pub fn current(&self) -> String {
+        std::fs::read_to_string(self.index().join("CURRENT"))
+            .expect("CURRENT")
+            .trim()
+            .to_string()
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
