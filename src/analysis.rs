@@ -25,8 +25,8 @@ use crate::lang::Lang;
 
 /// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
 const PT_CHAT_STOP: &[&str] = &[
-    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "oq", "pq", "tb", "tbm",
-    "ta", "to", "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi",
+    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "oq", "pq", "tb", "tbm", "ta",
+    "to", "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi",
     "sobre", "alguma", "algum", "qual", "quais",
     // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser").
     "ser", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
@@ -45,7 +45,9 @@ const ES_CHAT_STOP: &[&str] = &[
 
 /// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
 /// timeline, `quem` the customers affected) and negation (`posso não migrar?` is opting out).
-const KEEP: &[&str] = &["quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao"];
+const KEEP: &[&str] = &[
+    "quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao",
+];
 /// Spanish negation; not in [`KEEP`] because Portuguese `no` is "in the".
 const KEEP_ES: &[&str] = &["no"];
 
@@ -72,7 +74,7 @@ pub fn stop_words(lang: Lang) -> HashSet<String> {
     };
     base.iter()
         .chain(chat)
-        .filter(|w| !KEEP.contains(w) && !(lang == Lang::Es && KEEP_ES.contains(w)))
+        .filter(|w| !(KEEP.contains(w) || lang == Lang::Es && KEEP_ES.contains(w)))
         .flat_map(|w| [w.to_string(), fold(w)])
         .collect()
 }
@@ -246,10 +248,22 @@ mod tests {
             (Lang::Pt, "atualizacao", &["atualizaca"]),
             (Lang::Pt, "Você não vai atualizar?", &["nao", "atualiz"]),
             (Lang::Pt, "vc nao vai atualizar", &["nao", "atualiz"]),
-            (Lang::Pt, "gostaria de saber o que está a ser atualizado", &["atualiz"]),
+            (
+                Lang::Pt,
+                "gostaria de saber o que está a ser atualizado",
+                &["atualiz"],
+            ),
             (Lang::Es, "¿no puedo?", &["no", "pued"]),
-            (Lang::Es, "¿Cuándo será la actualización?", &["cuand", "actualiz"]),
-            (Lang::Es, "cuando sera la actualizacion", &["cuand", "actualiz"]),
+            (
+                Lang::Es,
+                "¿Cuándo será la actualización?",
+                &["cuand", "actualiz"],
+            ),
+            (
+                Lang::Es,
+                "cuando sera la actualizacion",
+                &["cuand", "actualiz"],
+            ),
             (Lang::Es, "¡Obligatoria!", &["obligatori"]),
             (Lang::Es, "l'actualització", &["l", "actualitzaci"]),
         ];
@@ -262,7 +276,10 @@ mod tests {
     #[test]
     fn emoji_urls_and_compatibility_forms() {
         assert_eq!(pt("atualização🙏🙏"), pt("atualização"));
-        assert_eq!(pt("veja https://example.com/x?a=b e escreva a foo@bar.com"), pt("veja e escreva"));
+        assert_eq!(
+            pt("veja https://example.com/x?a=b e escreva a foo@bar.com"),
+            pt("veja e escreva")
+        );
         assert_eq!(pt("ＡＴＵＡＬＩＺＡÇÃＯ"), pt("atualização"));
         // Decomposed input (NFD) must not split a word at its combining accent.
         let nfd: String = "atualização".nfd().collect();

@@ -137,9 +137,7 @@ mod tests {
                 label,
             )
         };
-        let samples: Vec<_> = (0..50)
-            .map(|i| sample(i as f32 / 50.0, i >= 25))
-            .collect();
+        let samples: Vec<_> = (0..50).map(|i| sample(i as f32 / 50.0, i >= 25)).collect();
         // A prior that points the right way but is far too timid.
         let prior = Model {
             weights: [0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],

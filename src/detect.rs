@@ -12,7 +12,7 @@
 //!
 //! The README gives the measurements behind this choice.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::analysis;
 use crate::lang::{Detected, Lang};
@@ -173,7 +173,7 @@ pub struct Detector {
 impl Detector {
     /// `faq_words[lang]`: every word of that language's entries, alternates and synonyms.
     pub fn new(faq_words: [HashSet<String>; 2]) -> Detector {
-        let mut words: HashMap<&'static str, Vec<Cand>> = HashMap::new();
+        let mut words: HashMap<&'static str, Vec<Cand>> = HashMap::default();
         for (cand, list) in WORDS {
             for word in list.split_whitespace() {
                 let cands = words.entry(word).or_default();
@@ -287,7 +287,10 @@ impl Detector {
 fn laughter(word: &str) -> Option<Cand> {
     let only = |unit: &str| {
         word.len() >= 2 * unit.len()
-            && word.as_bytes().chunks(unit.len()).all(|c| unit.as_bytes().starts_with(c))
+            && word
+                .as_bytes()
+                .chunks(unit.len())
+                .all(|c| unit.as_bytes().starts_with(c))
     };
     if word.len() >= 3 && word.bytes().all(|b| b == b'k') || only("rs") {
         Some(Cand::Pt)

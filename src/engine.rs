@@ -8,15 +8,15 @@
 //! 4. Turn match signals into a calibrated confidence ([`crate::confidence`]) and answer
 //!    only above the threshold; otherwise hand off to Customer Care.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use crate::analysis;
 use crate::confidence::{Features, Model};
@@ -82,7 +82,10 @@ pub enum Outcome {
     Greeting,
     OtherLanguage,
     /// Entries ranked best first (possibly none).
-    Ranked { lang: Lang, candidates: Vec<Scored> },
+    Ranked {
+        lang: Lang,
+        candidates: Vec<Scored>,
+    },
 }
 
 /// A question's language and ranked entries.
@@ -106,8 +109,6 @@ struct EntryTerms {
     all: HashSet<String>,
     /// Each phrasing of the question: the title, then the alternates.
     questions: Vec<HashSet<String>>,
-    /// The idf mass of each phrasing.
-    question_mass: Vec<f32>,
 }
 
 /// Everything the engine keeps per language.
@@ -118,6 +119,13 @@ struct LangData {
     doc_freq: HashMap<String, u32>,
     /// Known terms: the entries' and the synonyms'.
     vocabulary: HashSet<String>,
+    /// The same as characters, for typo correction.
+    vocabulary_chars: Vec<(String, Vec<char>)>,
+    /// Term → the phrasings (flat numbering over all entries) that contain it.
+    phrasings: HashMap<String, Vec<usize>>,
+    /// Per phrasing: its entry and its idf mass.
+    phrasing_entry: Vec<usize>,
+    phrasing_mass: Vec<f32>,
     /// Group → member → analyzed terms.
     synonyms: Vec<Vec<Vec<String>>>,
     analyzer: TextAnalyzer,
@@ -153,7 +161,7 @@ impl Engine {
             let faq = store.faq().lang(lang);
             let mut analyzer = analysis::analyzer(lang);
             let words = &mut surface[lang.index()];
-            let mut doc_freq: HashMap<String, u32> = HashMap::new();
+            let mut doc_freq: HashMap<String, u32> = HashMap::default();
             let terms: Vec<EntryTerms> = faq
                 .entries
                 .iter()
@@ -173,22 +181,27 @@ impl Engine {
                     for term in &all {
                         *doc_freq.entry(term.clone()).or_default() += 1;
                     }
-                    EntryTerms {
-                        all,
-                        questions,
-                        question_mass: Vec::new(),
-                    }
+                    EntryTerms { all, questions }
                 })
                 .collect();
             let n = faq.entries.len() as f32;
-            let idf = |t: &String| (1.0 + n / (doc_freq.get(t).copied().unwrap_or(0) as f32 + 0.5)).ln();
-            let terms: Vec<EntryTerms> = terms
-                .into_iter()
-                .map(|mut t| {
-                    t.question_mass = t.questions.iter().map(|q| q.iter().map(idf).sum()).collect();
-                    t
-                })
-                .collect();
+            let idf =
+                |t: &String| (1.0 + n / (doc_freq.get(t).copied().unwrap_or(0) as f32 + 0.5)).ln();
+            let mut phrasings: HashMap<String, Vec<usize>> = HashMap::default();
+            let mut phrasing_entry = Vec::new();
+            let mut phrasing_mass = Vec::new();
+            for (entry, t) in terms.iter().enumerate() {
+                for question in &t.questions {
+                    for term in question {
+                        phrasings
+                            .entry(term.clone())
+                            .or_default()
+                            .push(phrasing_entry.len());
+                    }
+                    phrasing_entry.push(entry);
+                    phrasing_mass.push(question.iter().map(idf).sum());
+                }
+            }
             let synonyms: Vec<Vec<Vec<String>>> = faq
                 .synonyms
                 .iter()
@@ -206,7 +219,15 @@ impl Engine {
             let mut vocabulary: HashSet<String> = doc_freq.keys().cloned().collect();
             vocabulary.extend(synonyms.iter().flatten().flatten().cloned());
             let entries: Vec<Arc<Entry>> = faq.entries.iter().cloned().map(Arc::new).collect();
+            let vocabulary_chars = vocabulary
+                .iter()
+                .map(|t| (t.clone(), t.chars().collect()))
+                .collect();
             LangData {
+                vocabulary_chars,
+                phrasings,
+                phrasing_entry,
+                phrasing_mass,
                 by_id: entries
                     .iter()
                     .enumerate()
@@ -284,7 +305,10 @@ impl Engine {
         let escalate = |reason, lang: Option<Lang>, best| {
             let contacts = match lang {
                 Some(lang) => vec![(lang, self.care(lang).clone())],
-                None => Lang::ALL.iter().map(|&l| (l, self.care(l).clone())).collect(),
+                None => Lang::ALL
+                    .iter()
+                    .map(|&l| (l, self.care(l).clone()))
+                    .collect(),
             };
             Reply::Escalation(Escalation {
                 detected,
@@ -381,10 +405,11 @@ impl Engine {
         if concepts.is_empty() {
             return Vec::new();
         }
-        let own = self.bm25(&searcher, lang, &concepts);
+        let own = self.bm25(&searcher, lang, &concepts, true);
         let other_lang = lang.other();
         let other_concepts = self.concepts(question, other_lang);
-        let other = self.bm25(&searcher, other_lang, &other_concepts);
+        // The other page's phrasings only: its answer text adds time, not evidence.
+        let other = self.bm25(&searcher, other_lang, &other_concepts, false);
         let other_data = &self.langs[other_lang.index()];
         let other_top = other
             .iter()
@@ -400,7 +425,10 @@ impl Engine {
                     .and_then(|j| other.get(j))
                     .copied()
                     .unwrap_or(0.0);
-                (i, own.get(&i).copied().unwrap_or(0.0) + CROSS_WEIGHT * cross)
+                (
+                    i,
+                    own.get(&i).copied().unwrap_or(0.0) + CROSS_WEIGHT * cross,
+                )
             })
             .filter(|(_, s)| *s > 0.0)
             .collect();
@@ -410,39 +438,12 @@ impl Engine {
         // Symmetric similarity of the question with each entry's best phrasing: the idf
         // mass both share over the mass of both, so that a phrasing is not preferred for
         // matching one more ubiquitous word while leaving most of itself unexplained.
-        let dice = |i: usize| -> f32 {
-            let entry = &data.terms[i];
-            entry
-                .questions
-                .iter()
-                .zip(&entry.question_mass)
-                .map(|(phrasing, mass)| {
-                    let mut shared_q = 0.0;
-                    let mut shared_p = 0.0;
-                    let mut seen: HashSet<&str> = HashSet::new();
-                    for concept in &concepts {
-                        let mut hit = false;
-                        for (t, _) in &concept.terms {
-                            if phrasing.contains(t) {
-                                hit = true;
-                                if seen.insert(t) {
-                                    shared_p += data.idf(t);
-                                }
-                            }
-                        }
-                        if hit {
-                            shared_q += concept.idf;
-                        }
-                    }
-                    (shared_q + shared_p) / (total_idf + mass)
-                })
-                .fold(0.0, f32::max)
-        };
+        let dice = self.phrasing_similarity(data, &concepts, total_idf);
         let top_bm25 = combined.first().map_or(1.0, |c| c.1);
         let mut combined: Vec<(usize, f32, f32)> = combined
             .into_iter()
             .map(|(i, s)| {
-                let d = dice(i);
+                let d = dice[i];
                 (i, s, d + RANK_BM25 * s / top_bm25)
             })
             .collect();
@@ -493,35 +494,94 @@ impl Engine {
         scored
     }
 
+    /// For each entry, the idf-weighted Dice similarity of the question with its best
+    /// phrasing, walking the term → phrasing map instead of every phrasing.
+    fn phrasing_similarity(
+        &self,
+        data: &LangData,
+        concepts: &[Concept],
+        total_idf: f32,
+    ) -> Vec<f32> {
+        let n = data.phrasing_mass.len();
+        let mut shared = vec![0.0f32; n];
+        let mut stamp = vec![usize::MAX; n];
+        let mut seen: HashSet<&str> = HashSet::default();
+        for (c, concept) in concepts.iter().enumerate() {
+            for (term, _) in &concept.terms {
+                let Some(postings) = data.phrasings.get(term) else {
+                    continue;
+                };
+                let first_time = seen.insert(term);
+                let idf = data.idf(term);
+                for &p in postings {
+                    if stamp[p] != c {
+                        stamp[p] = c;
+                        shared[p] += concept.idf;
+                    }
+                    if first_time {
+                        shared[p] += idf;
+                    }
+                }
+            }
+        }
+        let mut best = vec![0.0f32; data.entries.len()];
+        for (p, (&entry, &mass)) in data
+            .phrasing_entry
+            .iter()
+            .zip(&data.phrasing_mass)
+            .enumerate()
+        {
+            best[entry] = best[entry].max(shared[p] / (total_idf + mass));
+        }
+        best
+    }
+
     /// BM25 of every entry of `lang` that matches any concept: its best phrasing plus its
     /// answer text at a lower weight.
-    fn bm25(&self, searcher: &Searcher, lang: Lang, concepts: &[Concept]) -> HashMap<usize, f32> {
+    fn bm25(
+        &self,
+        searcher: &Searcher,
+        lang: Lang,
+        concepts: &[Concept],
+        with_body: bool,
+    ) -> HashMap<usize, f32> {
         let fields = &self.store.fields;
         let l = lang.index();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let data = &self.langs[l];
+        let mut seen: HashSet<&str> = HashSet::default();
         for concept in concepts {
-            for (term, weight) in &concept.terms {
-                for field in [fields.question[l], fields.body[l]] {
+            // A term no document of the language has cannot score: no clause for it.
+            for (term, weight) in concept
+                .terms
+                .iter()
+                .filter(|(t, _)| data.doc_freq.contains_key(t) && seen.insert(t))
+            {
+                let body = with_body.then_some(fields.body[l]);
+                for field in std::iter::once(fields.question[l]).chain(body) {
                     let query = TermQuery::new(
                         Term::from_field_text(field, term),
                         IndexRecordOption::WithFreqs,
                     );
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), *weight))));
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(query), *weight)),
+                    ));
                 }
             }
         }
-        let data = &self.langs[l];
-        let limit = data.entries.len() + data.terms.iter().map(|t| t.questions.len()).sum::<usize>();
-        let collector = TopDocs::with_limit(limit.max(1)).order_by_score();
-        let hits = match searcher.search(&BooleanQuery::new(clauses), &collector) {
+        if clauses.is_empty() {
+            return HashMap::default();
+        }
+        let hits = match searcher.search(&BooleanQuery::new(clauses), &AllHits) {
             Ok(hits) => hits,
             Err(error) => {
                 tracing::error!(%error, "index search failed");
-                return HashMap::new();
+                return HashMap::default();
             }
         };
-        let mut question: HashMap<usize, f32> = HashMap::new();
-        let mut body: HashMap<usize, f32> = HashMap::new();
+        let mut question: HashMap<usize, f32> = HashMap::default();
+        let mut body: HashMap<usize, f32> = HashMap::default();
         for (score, address) in hits {
             match self.store.docs.get(&address) {
                 Some(&(doc_lang, i, true)) if doc_lang == lang => {
@@ -548,11 +608,12 @@ impl Engine {
         terms.truncate(MAX_TERMS);
         let mut weights = vec![1.0f32; terms.len()];
         for (term, weight) in terms.iter_mut().zip(&mut weights) {
-            if term.chars().count() >= MIN_CORRECTED_LEN && !data.vocabulary.contains(term.as_str()) {
-                if let Some(fix) = correction(term, data) {
-                    *term = fix;
-                    *weight = CORRECTION_WEIGHT;
-                }
+            if term.chars().count() >= MIN_CORRECTED_LEN
+                && !data.vocabulary.contains(term.as_str())
+                && let Some(fix) = correction(term, data)
+            {
+                *term = fix;
+                *weight = CORRECTION_WEIGHT;
             }
         }
 
@@ -603,18 +664,69 @@ impl Engine {
     }
 }
 
+/// Collects every matching document with its score, unsorted: the engine needs all hits
+/// (a few hundred documents at most), so a top-k heap would only cost time.
+struct AllHits;
+
+struct SegmentHits {
+    segment: SegmentOrdinal,
+    hits: Vec<(Score, DocAddress)>,
+}
+
+impl Collector for AllHits {
+    type Fruit = Vec<(Score, DocAddress)>;
+    type Child = SegmentHits;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        _: &SegmentReader,
+    ) -> tantivy::Result<SegmentHits> {
+        Ok(SegmentHits {
+            segment,
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentHits {
+    type Fruit = Vec<(Score, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.hits.push((score, DocAddress::new(self.segment, doc)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.hits
+    }
+}
+
 /// The known term one edit (insert, delete, substitute, swap) away from `term`, preferring
 /// the most frequent one.
 fn correction(term: &str, data: &LangData) -> Option<String> {
     let term: Vec<char> = term.chars().collect();
-    data.vocabulary
+    data.vocabulary_chars
         .iter()
-        .filter(|known| {
-            let known: Vec<char> = known.chars().collect();
-            known.len() >= MIN_CORRECTED_LEN - 1 && one_edit(&term, &known)
+        .filter(|(_, known)| {
+            known.len() >= MIN_CORRECTED_LEN - 1
+                && known.len().abs_diff(term.len()) <= 1
+                && one_edit(&term, known)
         })
-        .max_by_key(|known| (data.doc_freq.get(*known).copied().unwrap_or(0), std::cmp::Reverse((*known).clone())))
-        .cloned()
+        .max_by_key(|(known, _)| {
+            (
+                data.doc_freq.get(known).copied().unwrap_or(0),
+                std::cmp::Reverse(known.clone()),
+            )
+        })
+        .map(|(known, _)| known.clone())
 }
 
 /// Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
@@ -644,7 +756,12 @@ mod tests {
 
     #[test]
     fn one_edit_distance() {
-        let e = |a: &str, b: &str| one_edit(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>());
+        let e = |a: &str, b: &str| {
+            one_edit(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
         assert!(e("atualizaca", "atualisaca"));
         assert!(e("obrigatori", "obrigatri"));
         assert!(e("inatividad", "inatvidad"));

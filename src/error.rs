@@ -46,7 +46,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn format(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Error {
+    pub(crate) fn format(
+        path: impl Into<PathBuf>,
+        line: usize,
+        message: impl Into<String>,
+    ) -> Error {
         Error::Format {
             path: path.into(),
             line,

@@ -51,17 +51,24 @@ pub fn load(path: &Path) -> Result<Vec<Question>> {
             message: message.to_string(),
         };
         let mut fields = line.splitn(3, '\t');
-        let (Some(lang), Some(expected), Some(text)) = (fields.next(), fields.next(), fields.next())
+        let (Some(lang), Some(expected), Some(text)) =
+            (fields.next(), fields.next(), fields.next())
         else {
             return Err(fail("expected `lang<TAB>expected<TAB>question`"));
         };
         let lang = lang.trim();
         if lang.is_empty() || !lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
-            return Err(fail("the language must be a code such as pt, es, en or other"));
+            return Err(fail(
+                "the language must be a code such as pt, es, en or other",
+            ));
         }
         let expected: Vec<String> = match expected.trim() {
             "NONE" => Vec::new(),
-            "" => return Err(fail("expected ids are missing (use NONE for an escalation)")),
+            "" => {
+                return Err(fail(
+                    "expected ids are missing (use NONE for an escalation)",
+                ));
+            }
             ids => ids.split('|').map(|id| id.trim().to_string()).collect(),
         };
         out.push(Question {
@@ -309,17 +316,29 @@ impl fmt::Display for Report {
             self.foreign
         )?;
         for (lang, (right, total)) in &self.by_lang {
-            writeln!(f, "  {lang:<22} {:.1}%  ({right}/{total})", pct(ratio(*right, *total)))?;
+            writeln!(
+                f,
+                "  {lang:<22} {:.1}%  ({right}/{total})",
+                pct(ratio(*right, *total))
+            )?;
         }
         for (entry, (right, total)) in &self.by_entry {
-            writeln!(f, "  {entry:<22} {:.1}%  ({right}/{total})", pct(ratio(*right, *total)))?;
+            writeln!(
+                f,
+                "  {entry:<22} {:.1}%  ({right}/{total})",
+                pct(ratio(*right, *total))
+            )?;
         }
         if !self.failures.is_empty() {
             writeln!(f, "failures ({}):", self.failures.len())?;
         }
         for res in &self.failures {
             let q = &res.question;
-            let expected = if q.in_scope() { q.expected.join("|") } else { "NONE".into() };
+            let expected = if q.in_scope() {
+                q.expected.join("|")
+            } else {
+                "NONE".into()
+            };
             let got = res
                 .answered
                 .clone()

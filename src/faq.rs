@@ -242,8 +242,9 @@ impl Sources {
             if faq.care.is_none() {
                 return Err(Error::Layout {
                     path: self.dir.join(lang.code()),
-                    message: "no page ends with a contact line holding a link (the Customer Care link)"
-                        .into(),
+                    message:
+                        "no page ends with a contact line holding a link (the Customer Care link)"
+                            .into(),
                 });
             }
         }
@@ -337,7 +338,10 @@ fn parse_page(file: &Source) -> Result<Page> {
         }
     }
     if entries.is_empty() {
-        return Err(fail(1, "the page has no `## Title {#anchor}` section".into()));
+        return Err(fail(
+            1,
+            "the page has no `## Title {#anchor}` section".into(),
+        ));
     }
     Ok(Page {
         anchor: doc.anchor,
@@ -461,12 +465,20 @@ mod tests {
         .map(|l| format!("migrate-infra-to-aws/{l}"))
         .collect();
         for lang in Lang::ALL {
-            let ids: Vec<&str> = faq.lang(lang).entries.iter().map(|e| e.id.as_str()).collect();
+            let ids: Vec<&str> = faq
+                .lang(lang)
+                .entries
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect();
             assert_eq!(ids, want, "{lang}");
             let care = faq.lang(lang).care.as_ref().unwrap();
             assert!(care.url.starts_with("https://"), "{lang}: {care:?}");
         }
-        assert_eq!(faq.lang(Lang::Pt).care.as_ref().unwrap().label, "Atendimento ao cliente Adobe");
+        assert_eq!(
+            faq.lang(Lang::Pt).care.as_ref().unwrap().label,
+            "Atendimento ao cliente Adobe"
+        );
         assert_eq!(
             faq.lang(Lang::Es).care.as_ref().unwrap().label,
             "Servicio de atención al cliente de Adobe"
@@ -479,14 +491,20 @@ mod tests {
         let es = faq.lang(Lang::Es);
         let mandatory = &es.entries[4];
         assert_eq!(mandatory.title, "¿Es obligatoria esta actualización?");
-        assert!(mandatory.body_text().starts_with("Sí. Como cliente de Campaign"));
+        assert!(
+            mandatory
+                .body_text()
+                .starts_with("Sí. Como cliente de Campaign")
+        );
         let tests = &es.entries[8];
         let Block::Paragraph(inlines) = &tests.body[0] else {
             panic!("answer is not a paragraph");
         };
         assert!(inlines.iter().any(|i| matches!(i, Inline::Link { .. })));
         let timeline = &faq.lang(Lang::Pt).entries[2];
-        assert!(matches!(&timeline.body[0], Block::Paragraph(i) if i.iter().any(|i| matches!(i, Inline::Bold(_)))));
+        assert!(
+            matches!(&timeline.body[0], Block::Paragraph(i) if i.iter().any(|i| matches!(i, Inline::Bold(_))))
+        );
         // The closing contact line is not part of the last answer.
         let last = &faq.lang(Lang::Pt).entries[9];
         assert!(!last.body_text().contains("Para qualquer outra pergunta"));

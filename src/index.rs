@@ -99,7 +99,9 @@ impl Store {
         let fingerprint = sources.fingerprint();
         match open_current(index_dir, &fingerprint) {
             Ok(store) => return Ok(store),
-            Err(reason) => tracing::info!(index = %index_dir.display(), %reason, "rebuilding index"),
+            Err(reason) => {
+                tracing::info!(index = %index_dir.display(), %reason, "rebuilding index")
+            }
         }
         build(&sources, index_dir)
     }
@@ -160,7 +162,9 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         .try_into()?;
     let mut langs: Vec<LangFaq> = meta.langs;
     if langs.len() != Lang::ALL.len() {
-        return Err(tantivy::TantivyError::SchemaError("meta lists no languages".into()));
+        return Err(tantivy::TantivyError::SchemaError(
+            "meta lists no languages".into(),
+        ));
     }
     let searcher = reader.searcher();
     let schema_error = |m: &str| tantivy::TantivyError::SchemaError(m.to_string());
@@ -325,10 +329,10 @@ fn remove_old_generations(index_dir: &Path, keep: &str) {
                 .ok()
                 .and_then(|t| t.elapsed().ok())
                 .is_some_and(|age| age > STALE_BUILD);
-        if (name.starts_with("gen-") && name != keep) || stale_build {
-            if let Err(error) = std::fs::remove_dir_all(entry.path()) {
-                tracing::warn!(folder = %name, %error, "could not remove an old index generation");
-            }
+        if ((name.starts_with("gen-") && name != keep) || stale_build)
+            && let Err(error) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!(folder = %name, %error, "could not remove an old index generation");
         }
     }
 }

@@ -13,7 +13,6 @@
 //! - [`engine`] ranks entries and decides, with [`confidence`], to answer or escalate,
 //!   giving a [`Reply`];
 
-
 //!
 //! ```no_run
 //! use faqbot::{Engine, Reply, Settings};
@@ -29,8 +28,8 @@ pub mod analysis;
 pub mod confidence;
 pub mod detect;
 pub mod engine;
-pub mod eval;
 pub mod error;
+pub mod eval;
 pub mod faq;
 pub mod index;
 pub mod lang;

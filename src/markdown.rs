@@ -27,7 +27,10 @@ pub enum Block {
     /// A heading below H2 inside a section.
     Heading(Vec<Inline>),
     /// Each item is a sequence of blocks (its first paragraph, then nested lists…).
-    List { ordered: bool, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Block>>,
+    },
 }
 
 /// A block with the line it starts on (1-based), for error messages.
@@ -160,7 +163,10 @@ pub fn parse(source: &str) -> Result<Document> {
         }
     }
     let Some((title, anchor)) = title else {
-        return error(lines.len().max(1), "no H1 title (`# Title {#anchor}`) in the page");
+        return error(
+            lines.len().max(1),
+            "no H1 title (`# Title {#anchor}`) in the page",
+        );
     };
     flush(&mut body, &mut sections, &mut intro)?;
     Ok(Document {
@@ -199,7 +205,10 @@ fn front_matter(lines: &[Line]) -> Result<(BTreeMap<String, String>, &[Line])> {
             .unwrap_or(value);
         map.insert(key.trim().to_string(), value.to_string());
     }
-    error(lines[first].no, "front matter opened with `---` is never closed")
+    error(
+        lines[first].no,
+        "front matter opened with `---` is never closed",
+    )
 }
 
 /// Splits `Title {#anchor}` (the space is optional) into plain title and anchor.
@@ -214,7 +223,10 @@ fn heading(text: &str, line: usize) -> Result<(String, String)> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return error(line, format!("anchor {{#{anchor}}} is not made of letters, digits, - and _"));
+        return error(
+            line,
+            format!("anchor {{#{anchor}}} is not made of letters, digits, - and _"),
+        );
     }
     let title = plain(&inlines(&text[..open], line)?);
     if title.is_empty() {
@@ -348,11 +360,7 @@ fn list(
 
 /// Parses inline markup. `line` is the line `text` starts on; newlines in `text` advance it.
 pub fn inlines(text: &str, line: usize) -> Result<Vec<Inline>> {
-    let mut parser = InlineParser {
-        text,
-        pos: 0,
-        line,
-    };
+    let mut parser = InlineParser { text, pos: 0, line };
     let out = parser.run(None)?;
     Ok(merge(out))
 }
@@ -386,7 +394,10 @@ impl InlineParser<'_> {
             let rest = self.rest();
             if rest.is_empty() {
                 if until.is_some() {
-                    return error(self.line_at(opened), "`**` opens bold text that is never closed");
+                    return error(
+                        self.line_at(opened),
+                        "`**` opens bold text that is never closed",
+                    );
                 }
                 flush(&mut text, &mut out);
                 return Ok(out);
@@ -398,7 +409,11 @@ impl InlineParser<'_> {
             }
             let c = rest.chars().next().unwrap_or_default();
             if c == '\\' {
-                if let Some(escaped) = rest[1..].chars().next().filter(|c| c.is_ascii_punctuation()) {
+                if let Some(escaped) = rest[1..]
+                    .chars()
+                    .next()
+                    .filter(|c| c.is_ascii_punctuation())
+                {
                     text.push(escaped);
                     self.pos += 1 + escaped.len_utf8();
                     continue;
@@ -560,7 +575,10 @@ mod tests {
                 text(".."),
             ]
         );
-        assert_eq!(inlines(r"a \*b\* [c] d", 1).unwrap(), vec![text("a *b* [c] d")]);
+        assert_eq!(
+            inlines(r"a \*b\* [c] d", 1).unwrap(),
+            vec![text("a *b* [c] d")]
+        );
     }
 
     #[test]
@@ -592,8 +610,14 @@ mod tests {
             panic!("not a list");
         };
         assert_eq!(items.len(), 2);
-        assert_eq!(items[0][0], Block::Paragraph(vec![Inline::Bold(vec![text("Question one?")])]));
-        assert_eq!(items[0][1], Block::Paragraph(vec![text("Answer one goes on.")]));
+        assert_eq!(
+            items[0][0],
+            Block::Paragraph(vec![Inline::Bold(vec![text("Question one?")])])
+        );
+        assert_eq!(
+            items[0][1],
+            Block::Paragraph(vec![text("Answer one goes on.")])
+        );
         assert_eq!(q.blocks[1].line, 26);
     }
 
@@ -601,11 +625,19 @@ mod tests {
     fn format_errors_name_lines() {
         assert_eq!(parse("---\ntitle: x\n").unwrap_err().line, 1);
         assert_eq!(parse("# Title\n").unwrap_err().line, 1);
-        assert_eq!(parse("# T {#t}\n\n## A {#a}\n\n## B {#a}\n").unwrap_err().line, 5);
+        assert_eq!(
+            parse("# T {#t}\n\n## A {#a}\n\n## B {#a}\n")
+                .unwrap_err()
+                .line,
+            5
+        );
         assert_eq!(parse("# T {#t}\n\n## A\n").unwrap_err().line, 3);
         assert_eq!(parse("hello\n# T {#t}\n").unwrap_err().line, 1);
         assert_eq!(parse("## A {#a}\n").unwrap_err().line, 1);
-        assert_eq!(parse("# T {#t}\n\n## A {#a}\n\nx **y\n").unwrap_err().line, 5);
+        assert_eq!(
+            parse("# T {#t}\n\n## A {#a}\n\nx **y\n").unwrap_err().line,
+            5
+        );
         assert_eq!(parse("# T {#t}\n## A {#a b}\n").unwrap_err().line, 2);
     }
 }

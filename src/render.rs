@@ -78,7 +78,11 @@ fn blocks_plain(blocks: &[Block], depth: usize, out: &mut String) {
             }
             Block::List { ordered, items } => {
                 for (n, item) in items.iter().enumerate() {
-                    let marker = if *ordered { format!("{}. ", n + 1) } else { "• ".into() };
+                    let marker = if *ordered {
+                        format!("{}. ", n + 1)
+                    } else {
+                        "• ".into()
+                    };
                     out.push_str(&"  ".repeat(depth));
                     out.push_str(&marker);
                     let mut inner = String::new();

@@ -27,10 +27,22 @@ mod tests {
 
     #[test]
     fn greetings_and_thanks_only() {
-        for text in ["Oi!", "bom dia", "Olá, tudo bem?", "¡Hola!", "muchas gracias", "valeu 👍"] {
+        for text in [
+            "Oi!",
+            "bom dia",
+            "Olá, tudo bem?",
+            "¡Hola!",
+            "muchas gracias",
+            "valeu 👍",
+        ] {
             assert!(is_smalltalk(text), "{text}");
         }
-        for text in ["oi, a atualização é obrigatória?", "hola, ¿cuándo?", "", "🙂"] {
+        for text in [
+            "oi, a atualização é obrigatória?",
+            "hola, ¿cuándo?",
+            "",
+            "🙂",
+        ] {
             assert!(!is_smalltalk(text), "{text}");
         }
     }

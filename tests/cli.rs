@@ -37,7 +37,12 @@ fn ask_json_answers_in_the_question_language_with_the_documented_schema() {
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     for line in &lines {
-        let keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, KEYS, "keys and their order are part of the schema");
         assert_eq!(line["answered"], true);
         assert!(line["escalation"].is_null());
@@ -49,7 +54,12 @@ fn ask_json_answers_in_the_question_language_with_the_documented_schema() {
     assert!(lines[0]["answer"].as_str().unwrap().starts_with("Sim."));
     assert_eq!(lines[1]["lang"], "es");
     assert_eq!(lines[1]["id"], "migrate-infra-to-aws/aws-timeline");
-    assert!(lines[1]["answer"].as_str().unwrap().contains("enero de 2024"));
+    assert!(
+        lines[1]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("enero de 2024")
+    );
 }
 
 #[test]
@@ -65,12 +75,20 @@ fn foreign_and_out_of_scope_questions_escalate_to_the_page_link() {
     assert_eq!(lines[0]["answered"], false);
     assert!(lines[0]["id"].is_null());
     assert_eq!(lines[0]["reason"], "other_language");
-    assert_eq!(lines[0]["contacts"].as_array().unwrap().len(), 2, "both languages");
+    assert_eq!(
+        lines[0]["contacts"].as_array().unwrap().len(),
+        2,
+        "both languages"
+    );
     assert_eq!(lines[1]["lang"], "pt");
     assert_eq!(lines[1]["answered"], false);
-    assert_eq!(lines[1]["escalation"]["label"], "Atendimento ao cliente Adobe");
+    assert_eq!(
+        lines[1]["escalation"]["label"],
+        "Atendimento ao cliente Adobe"
+    );
     let url = lines[1]["escalation"]["url"].as_str().unwrap();
-    let page = std::fs::read_to_string(s.faq().join("pt/campaign-email-infrastructure-upgrade.md")).unwrap();
+    let page = std::fs::read_to_string(s.faq().join("pt/campaign-email-infrastructure-upgrade.md"))
+        .unwrap();
     assert!(page.contains(url), "the URL comes from the page");
 }
 
@@ -98,13 +116,19 @@ fn odd_input_gets_a_reply_per_line_and_no_panic() {
     assert_eq!(lines[3]["reason"], "empty");
     assert_eq!(lines[7]["lang"], "other");
     assert_eq!(lines[8]["lang"], "other");
-    assert_eq!(lines[9]["id"], "migrate-infra-to-aws/aws-faq-1", "NFD input");
+    assert_eq!(
+        lines[9]["id"], "migrate-infra-to-aws/aws-faq-1",
+        "NFD input"
+    );
 }
 
 #[test]
 fn plain_ask_prints_the_answer_and_a_summary() {
     let s = Scratch::new();
-    let out = s.run(&["ask", "preciso fazer alguma coisa para a atualização?"], "");
+    let out = s.run(
+        &["ask", "preciso fazer alguma coisa para a atualização?"],
+        "",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Nenhuma ação é necessária."), "{text}");
@@ -123,7 +147,10 @@ fn forced_language_wins_over_detection() {
 #[test]
 fn usage_errors_exit_2_and_failures_exit_1() {
     let s = Scratch::new();
-    assert_eq!(s.run(&["ask", "--lang", "fr", "x"], "").status.code(), Some(2));
+    assert_eq!(
+        s.run(&["ask", "--lang", "fr", "x"], "").status.code(),
+        Some(2)
+    );
     assert_eq!(s.run(&["frobnicate"], "").status.code(), Some(2));
     assert_eq!(s.run(&["eval"], "").status.code(), Some(2));
     let out = s.run(&["--faq", "/nonexistent/faq", "ask", "x"], "");
@@ -136,12 +163,20 @@ fn usage_errors_exit_2_and_failures_exit_1() {
 #[test]
 fn search_ranks_entries_for_agents() {
     let s = Scratch::new();
-    let out = s.run(&["search", "reprogramar data", "--lang", "pt", "--top", "3"], "");
+    let out = s.run(
+        &["search", "reprogramar data", "--lang", "pt", "--top", "3"],
+        "",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let first = text.lines().next().unwrap_or_default();
     assert!(first.contains("migrate-infra-to-aws/aws-faq-6"), "{text}");
-    assert!(text.lines().filter(|l| l.starts_with(char::is_numeric)).count() <= 3);
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with(char::is_numeric))
+            .count()
+            <= 3
+    );
 }
 
 #[test]
@@ -166,7 +201,11 @@ fn eval_min_accuracy_sets_the_exit_code() {
     let path = corpus.to_str().unwrap();
     let out = s.run(&["eval", path, "--min-accuracy", "0.4"], "");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("accuracy (in scope)  50.0%"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("accuracy (in scope)  50.0%"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("c.tsv:2"), "failures are listed");
     let out = s.run(&["eval", path, "--min-accuracy", "0.9"], "");
     assert_eq!(out.status.code(), Some(1));
@@ -183,5 +222,8 @@ fn chat_keeps_the_language_setting() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("lang: es"), "{text}");
-    assert!(text.contains("¿Es obligatoria esta actualización?"), "{text}");
+    assert!(
+        text.contains("¿Es obligatoria esta actualización?"),
+        "{text}"
+    );
 }

@@ -12,14 +12,19 @@ fn a_matching_index_is_reused_and_a_changed_source_rebuilds_it() {
     assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
     assert_eq!(s.current(), first, "same sources, same generation");
 
-    let alternates = s.faq().join("pt/campaign-email-infrastructure-upgrade.alternates.toml");
+    let alternates = s
+        .faq()
+        .join("pt/campaign-email-infrastructure-upgrade.alternates.toml");
     let mut text = std::fs::read_to_string(&alternates).unwrap();
     text.push_str("\n# an agent's note\n");
     std::fs::write(&alternates, text).unwrap();
     assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
     let second = s.current();
     assert_ne!(second, first);
-    assert!(!s.index().join(&first).exists(), "old generations are removed");
+    assert!(
+        !s.index().join(&first).exists(),
+        "old generations are removed"
+    );
 }
 
 #[test]
@@ -30,7 +35,10 @@ fn a_malformed_page_names_file_and_line_and_keeps_the_last_good_index() {
 
     let page = s.faq().join(PAGE);
     let text = std::fs::read_to_string(&page).unwrap();
-    let broken = text.replace("**Esta atualização é obrigatória?**", "**Esta atualização é obrigatória?");
+    let broken = text.replace(
+        "**Esta atualização é obrigatória?**",
+        "**Esta atualização é obrigatória?",
+    );
     assert_ne!(broken, text);
     std::fs::write(&page, &broken).unwrap();
     let line = broken
@@ -43,7 +51,10 @@ fn a_malformed_page_names_file_and_line_and_keeps_the_last_good_index() {
         let out = s.run(args, "");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
-        assert!(err.contains(&format!("campaign-email-infrastructure-upgrade.md:{line}:")), "{err}");
+        assert!(
+            err.contains(&format!("campaign-email-infrastructure-upgrade.md:{line}:")),
+            "{err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert_eq!(s.current(), good, "CURRENT still names the last good build");
@@ -53,7 +64,10 @@ fn a_malformed_page_names_file_and_line_and_keeps_the_last_good_index() {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(".build-"))
         .collect();
-    assert!(leftovers.is_empty(), "a failed build cleans up after itself");
+    assert!(
+        leftovers.is_empty(),
+        "a failed build cleans up after itself"
+    );
 }
 
 #[test]
@@ -85,13 +99,19 @@ fn an_unknown_language_folder_is_named() {
     std::fs::create_dir(s.faq().join("fr")).unwrap();
     let out = s.run(&["index"], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("\"fr\" is not a language"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"fr\" is not a language"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn alternates_for_an_unknown_entry_name_their_line() {
     let s = Scratch::new();
-    let file = s.faq().join("es/campaign-email-infrastructure-upgrade.alternates.toml");
+    let file = s
+        .faq()
+        .join("es/campaign-email-infrastructure-upgrade.alternates.toml");
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str("\nno-such-entry = [\"x\"]\n");
     let line = text.lines().count();
@@ -112,7 +132,11 @@ fn a_new_page_dropped_in_a_language_folder_is_picked_up() {
     .unwrap();
     let out = s.run(&["index"], "");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("es: 11 entries from 2 page(s)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("es: 11 entries from 2 page(s)"),
+        "{}",
+        stdout(&out)
+    );
     let out = s.run(&["search", "sms", "--lang", "es"], "");
     assert!(stdout(&out).contains("otra/sms"), "{}", stdout(&out));
 }

@@ -17,7 +17,11 @@ fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
     Ok(questions)
 }
 
-pub fn eval(engine: &Engine, files: &[PathBuf], min_accuracy: Option<f64>) -> anyhow::Result<ExitCode> {
+pub fn eval(
+    engine: &Engine,
+    files: &[PathBuf],
+    min_accuracy: Option<f64>,
+) -> anyhow::Result<ExitCode> {
     let questions = load(files)?;
     let report = Report::new(&eval::run(engine, &questions));
     write!(std::io::stdout().lock(), "{report}")?;
@@ -37,10 +41,8 @@ pub fn eval(engine: &Engine, files: &[PathBuf], min_accuracy: Option<f64>) -> an
 /// Fits on even lines, reports on odd lines at several thresholds, prints the model.
 pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let questions = load(files)?;
-    let (fit, check): (Vec<_>, Vec<_>) = questions
-        .iter()
-        .enumerate()
-        .partition(|(i, _)| i % 2 == 0);
+    let (fit, check): (Vec<_>, Vec<_>) =
+        questions.iter().enumerate().partition(|(i, _)| i % 2 == 0);
     // Questions with no candidate (greetings, other languages, nothing matched) escalate
     // before the model is asked: they are not part of what it must tell apart.
     let samples = |part: &[(usize, &Question)], engine: &Engine| -> Vec<(Features, bool)> {
@@ -54,11 +56,16 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
     let model = engine.settings().model.calibrate(&samples(&fit, &engine));
     let mut out = std::io::stdout().lock();
     writeln!(
-        out,"fitted on {} questions, checked on {}",
+        out,
+        "fitted on {} questions, checked on {}",
         fit.len(),
         check.len()
     )?;
-    writeln!(out, "Model {{ weights: {:?}, bias: {:?} }}", model.weights, model.bias)?;
+    writeln!(
+        out,
+        "Model {{ weights: {:?}, bias: {:?} }}",
+        model.weights, model.bias
+    )?;
     for (name, w) in Features::NAMES.iter().zip(model.weights) {
         writeln!(out, "  {name:<10} {w:+.3}")?;
     }
@@ -72,7 +79,10 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         100.0 * current.wrong_rate(),
         100.0 * current.escalation_recall()
     )?;
-    writeln!(out, "threshold  accuracy  wrong  escalation-recall  (held-out half)")?;
+    writeln!(
+        out,
+        "threshold  accuracy  wrong  escalation-recall  (held-out half)"
+    )?;
     for threshold in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
         engine.set_settings(Settings {
             threshold,

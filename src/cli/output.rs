@@ -22,7 +22,12 @@ pub fn ask(
         if json {
             writeln!(out, "{}", reply_json(question, &reply))?;
         } else {
-            writeln!(out, "{}\n{}\n", render::reply_plain(&reply), summary(&reply))?;
+            writeln!(
+                out,
+                "{}\n{}\n",
+                render::reply_plain(&reply),
+                summary(&reply)
+            )?;
         }
         out.flush()?;
         Ok(())
@@ -118,7 +123,11 @@ pub fn search(
     for (rank, hit) in hits.iter().take(top).enumerate() {
         let body = hit.entry.body_text().replace('\n', " ");
         let snippet: String = body.chars().take(100).collect();
-        let more = if body.chars().count() > 100 { "…" } else { "" };
+        let more = if body.chars().count() > 100 {
+            "…"
+        } else {
+            ""
+        };
         writeln!(
             out,
             "{}. {:.2}  {}  {}\n   {snippet}{more}",
