@@ -140,8 +140,8 @@ mod tests {
         let samples: Vec<_> = (0..50).map(|i| sample(i as f32 / 50.0, i >= 25)).collect();
         // A prior that points the right way but is far too timid.
         let prior = Model {
-            weights: [0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            bias: -0.05,
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            bias: -0.5,
         };
         assert!(prior.predict(&samples[45].0) < 0.6);
         let model = prior.calibrate(&samples);
