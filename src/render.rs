@@ -143,3 +143,239 @@ pub fn reply_plain(reply: &Reply) -> String {
         }
     }
 }
+
+/// Telegram's limit on one message's text.
+pub const TELEGRAM_MAX: usize = 4096;
+
+/// Escapes text for Telegram HTML: `&`, `<`, `>` (and `"`, for attribute values).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An entry as Telegram HTML: the title in bold, then the body; bold as `<b>`, links as
+/// `<a href>`, lists as `•` lines; everything else escaped. Attribute blocks such as
+/// `{target="_blank"}` were dropped by the parser.
+pub fn entry_html(entry: &Entry) -> String {
+    let mut out = format!("<b>{}</b>\n\n", escape_html(&entry.title));
+    blocks_html(&entry.body, 0, &mut out);
+    out.trim_end().to_string()
+}
+
+fn blocks_html(blocks: &[Block], depth: usize, out: &mut String) {
+    for block in blocks {
+        match block {
+            Block::Paragraph(inlines) => {
+                out.push_str(&"  ".repeat(depth));
+                inlines_html(inlines, out);
+                out.push_str(if depth == 0 { "\n\n" } else { "\n" });
+            }
+            Block::Heading(inlines) => {
+                out.push_str("<b>");
+                inlines_html(inlines, out);
+                out.push_str("</b>\n");
+            }
+            Block::List { ordered, items } => {
+                for (n, item) in items.iter().enumerate() {
+                    out.push_str(&"  ".repeat(depth));
+                    out.push_str(&if *ordered {
+                        format!("{}. ", n + 1)
+                    } else {
+                        "• ".into()
+                    });
+                    let mut inner = String::new();
+                    blocks_html(item, 0, &mut inner);
+                    let indent = format!("\n{}", "  ".repeat(depth + 1));
+                    out.push_str(&inner.trim().replace("\n\n", "\n").replace('\n', &indent));
+                    out.push('\n');
+                }
+                if depth == 0 {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+}
+
+fn inlines_html(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) => out.push_str(&escape_html(text)),
+            Inline::Bold(inner) => {
+                out.push_str("<b>");
+                inlines_html(inner, out);
+                out.push_str("</b>");
+            }
+            Inline::Link { text, url } => {
+                out.push_str(&format!("<a href=\"{}\">", escape_html(url)));
+                inlines_html(text, out);
+                out.push_str("</a>");
+            }
+        }
+    }
+}
+
+/// Splits Telegram HTML into messages of at most `max` characters, between paragraphs,
+/// then lines, never inside a tag or an entity: the entries of these pages are far shorter,
+/// but a page added later may not be.
+pub fn split_html(html: &str, max: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for piece in html.split_inclusive('\n') {
+        if current.chars().count() + piece.chars().count() > max && !current.is_empty() {
+            parts.push(current.trim_end().to_string());
+            current.clear();
+        }
+        if piece.chars().count() > max {
+            // One line longer than a message: cut at spaces outside tags.
+            let mut line = String::new();
+            for word in piece.split_inclusive(' ') {
+                if line.chars().count() + word.chars().count() > max && !line.is_empty() {
+                    parts.push(line.trim_end().to_string());
+                    line.clear();
+                }
+                line.push_str(word);
+            }
+            current.push_str(&line);
+        } else {
+            current.push_str(piece);
+        }
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim_end().to_string());
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::{EntryId, Sources};
+
+    /// A strict reader of Telegram's HTML subset: only known tags, balanced, `href` only on
+    /// `<a>`, entities only `&lt; &gt; &amp; &quot;`.
+    fn check_telegram_html(html: &str) -> Result<(), String> {
+        let allowed = [
+            "b",
+            "strong",
+            "i",
+            "em",
+            "u",
+            "s",
+            "a",
+            "code",
+            "pre",
+            "blockquote",
+        ];
+        let mut stack: Vec<String> = Vec::new();
+        let mut rest = html;
+        while let Some(i) = rest.find(['<', '&', '>']) {
+            let (c, after) = (rest.as_bytes()[i], &rest[i..]);
+            match c {
+                b'>' => return Err(format!("bare > at {:?}", &after[..after.len().min(20)])),
+                b'&' => {
+                    let ok = ["&lt;", "&gt;", "&amp;", "&quot;"]
+                        .iter()
+                        .any(|e| after.starts_with(e));
+                    if !ok {
+                        return Err(format!("bad entity at {:?}", &after[..after.len().min(20)]));
+                    }
+                    rest = &after[1..];
+                }
+                _ => {
+                    let end = after.find('>').ok_or("unclosed tag")?;
+                    let tag = &after[1..end];
+                    if let Some(name) = tag.strip_prefix('/') {
+                        if stack.pop().as_deref() != Some(name) {
+                            return Err(format!("unbalanced </{name}>"));
+                        }
+                    } else {
+                        let name = tag.split(' ').next().unwrap_or_default();
+                        if !allowed.contains(&name) {
+                            return Err(format!("tag <{name}> is not Telegram HTML"));
+                        }
+                        let attrs = tag[name.len()..].trim();
+                        let href_on_a =
+                            name == "a" && attrs.starts_with("href=\"") && attrs.ends_with('"');
+                        if !attrs.is_empty() && !href_on_a {
+                            return Err(format!("attributes {attrs:?} on <{name}>"));
+                        }
+                        stack.push(name.to_string());
+                    }
+                    rest = &after[end + 1..];
+                }
+            }
+        }
+        match stack.pop() {
+            Some(open) => Err(format!("<{open}> never closed")),
+            None => Ok(()),
+        }
+    }
+
+    #[test]
+    fn every_entry_of_both_pages_is_valid_telegram_html() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let faq = Sources::read(&dir).unwrap().parse().unwrap();
+        for lang in Lang::ALL {
+            for entry in &faq.lang(lang).entries {
+                let html = entry_html(entry);
+                assert!(html.chars().count() <= TELEGRAM_MAX, "{}", entry.id);
+                check_telegram_html(&html)
+                    .map_err(|e| format!("{}: {e}\n{html}", entry.id))
+                    .unwrap();
+                assert!(!html.contains("target="), "{}", entry.id);
+            }
+        }
+        let tests = &faq.lang(Lang::Pt).entries[8];
+        assert!(
+            entry_html(tests).contains("<a href=\"https://"),
+            "links become <a href>"
+        );
+        let impact = &faq.lang(Lang::Es).entries[1];
+        assert!(
+            entry_html(impact).contains("\n• Clientes de Adobe Campaign Classic"),
+            "lists are lines"
+        );
+    }
+
+    #[test]
+    fn markup_in_text_is_escaped_and_the_checker_is_strict() {
+        let entry = Entry {
+            id: EntryId::new("p", "e"),
+            lang: Lang::Pt,
+            title: "<script> & \"x\"".into(),
+            body: vec![Block::Paragraph(vec![Inline::Text(
+                "1 < 2 > 0 &amp;".into(),
+            )])],
+            alternates: Vec::new(),
+        };
+        let html = entry_html(&entry);
+        check_telegram_html(&html).unwrap();
+        assert!(html.starts_with("<b>&lt;script&gt; &amp; &quot;x&quot;</b>"));
+        assert!(check_telegram_html("<b>x").is_err());
+        assert!(check_telegram_html("<div>x</div>").is_err());
+        assert!(check_telegram_html("a > b").is_err());
+        assert!(check_telegram_html("a &nbsp; b").is_err());
+    }
+
+    #[test]
+    fn long_html_splits_under_the_limit_between_lines() {
+        let line = "<b>palavra</b> ".repeat(20) + "\n";
+        let html = line.repeat(100);
+        let parts = split_html(&html, TELEGRAM_MAX);
+        assert!(parts.len() > 1);
+        for part in &parts {
+            assert!(part.chars().count() <= TELEGRAM_MAX);
+            check_telegram_html(part).unwrap();
+        }
+    }
+}
