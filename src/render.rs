@@ -64,32 +64,44 @@ impl Messages {
 /// `text <url>`.
 pub fn entry_plain(entry: &Entry) -> String {
     let mut out = format!("{}\n\n", entry.title);
-    blocks_plain(&entry.body, 0, &mut out);
+    blocks(Medium::Plain, &entry.body, 0, &mut out);
     out.trim_end().to_string()
 }
 
-fn blocks_plain(blocks: &[Block], depth: usize, out: &mut String) {
-    for block in blocks {
+/// What a text is written for: the block layout is the same, the inline markup differs.
+#[derive(Clone, Copy)]
+enum Medium {
+    Plain,
+    Html,
+}
+
+/// Writes blocks: paragraphs separated by blank lines at the top level, list items as
+/// `•` or `n.` lines, nested content indented by two spaces a level.
+fn blocks(medium: Medium, blocks_: &[Block], depth: usize, out: &mut String) {
+    for block in blocks_ {
         match block {
-            Block::Paragraph(inlines) | Block::Heading(inlines) => {
+            Block::Paragraph(inlines) => {
                 out.push_str(&"  ".repeat(depth));
-                inlines_plain(inlines, out);
+                self::inlines(medium, inlines, out);
                 out.push_str(if depth == 0 { "\n\n" } else { "\n" });
+            }
+            Block::Heading(inlines) => {
+                let bold = Inline::Bold(inlines.clone());
+                self::inlines(medium, std::slice::from_ref(&bold), out);
+                out.push('\n');
             }
             Block::List { ordered, items } => {
                 for (n, item) in items.iter().enumerate() {
-                    let marker = if *ordered {
+                    out.push_str(&"  ".repeat(depth));
+                    out.push_str(&if *ordered {
                         format!("{}. ", n + 1)
                     } else {
                         "• ".into()
-                    };
-                    out.push_str(&"  ".repeat(depth));
-                    out.push_str(&marker);
+                    });
                     let mut inner = String::new();
-                    blocks_plain(item, 0, &mut inner);
-                    let text = inner.trim().replace("\n\n", "\n");
+                    blocks(medium, item, 0, &mut inner);
                     let indent = format!("\n{}", "  ".repeat(depth + 1));
-                    out.push_str(&text.replace('\n', &indent));
+                    out.push_str(&inner.trim().replace("\n\n", "\n").replace('\n', &indent));
                     out.push('\n');
                 }
                 if depth == 0 {
@@ -100,14 +112,25 @@ fn blocks_plain(blocks: &[Block], depth: usize, out: &mut String) {
     }
 }
 
-fn inlines_plain(inlines: &[Inline], out: &mut String) {
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) => out.push_str(text),
-            Inline::Bold(inner) => inlines_plain(inner, out),
-            Inline::Link { text, url } => {
-                inlines_plain(text, out);
+fn inlines(medium: Medium, inlines_: &[Inline], out: &mut String) {
+    for inline in inlines_ {
+        match (medium, inline) {
+            (Medium::Plain, Inline::Text(text)) => out.push_str(text),
+            (Medium::Html, Inline::Text(text)) => out.push_str(&escape_html(text)),
+            (Medium::Plain, Inline::Bold(inner)) => inlines(medium, inner, out),
+            (Medium::Html, Inline::Bold(inner)) => {
+                out.push_str("<b>");
+                inlines(medium, inner, out);
+                out.push_str("</b>");
+            }
+            (Medium::Plain, Inline::Link { text, url }) => {
+                inlines(medium, text, out);
                 out.push_str(&format!(" <{url}>"));
+            }
+            (Medium::Html, Inline::Link { text, url }) => {
+                out.push_str(&format!("<a href=\"{}\">", escape_html(url)));
+                inlines(medium, text, out);
+                out.push_str("</a>");
             }
         }
     }
@@ -167,61 +190,8 @@ pub fn escape_html(text: &str) -> String {
 /// `{target="_blank"}` were dropped by the parser.
 pub fn entry_html(entry: &Entry) -> String {
     let mut out = format!("<b>{}</b>\n\n", escape_html(&entry.title));
-    blocks_html(&entry.body, 0, &mut out);
+    blocks(Medium::Html, &entry.body, 0, &mut out);
     out.trim_end().to_string()
-}
-
-fn blocks_html(blocks: &[Block], depth: usize, out: &mut String) {
-    for block in blocks {
-        match block {
-            Block::Paragraph(inlines) => {
-                out.push_str(&"  ".repeat(depth));
-                inlines_html(inlines, out);
-                out.push_str(if depth == 0 { "\n\n" } else { "\n" });
-            }
-            Block::Heading(inlines) => {
-                out.push_str("<b>");
-                inlines_html(inlines, out);
-                out.push_str("</b>\n");
-            }
-            Block::List { ordered, items } => {
-                for (n, item) in items.iter().enumerate() {
-                    out.push_str(&"  ".repeat(depth));
-                    out.push_str(&if *ordered {
-                        format!("{}. ", n + 1)
-                    } else {
-                        "• ".into()
-                    });
-                    let mut inner = String::new();
-                    blocks_html(item, 0, &mut inner);
-                    let indent = format!("\n{}", "  ".repeat(depth + 1));
-                    out.push_str(&inner.trim().replace("\n\n", "\n").replace('\n', &indent));
-                    out.push('\n');
-                }
-                if depth == 0 {
-                    out.push('\n');
-                }
-            }
-        }
-    }
-}
-
-fn inlines_html(inlines: &[Inline], out: &mut String) {
-    for inline in inlines {
-        match inline {
-            Inline::Text(text) => out.push_str(&escape_html(text)),
-            Inline::Bold(inner) => {
-                out.push_str("<b>");
-                inlines_html(inner, out);
-                out.push_str("</b>");
-            }
-            Inline::Link { text, url } => {
-                out.push_str(&format!("<a href=\"{}\">", escape_html(url)));
-                inlines_html(text, out);
-                out.push_str("</a>");
-            }
-        }
-    }
 }
 
 /// Splits Telegram HTML into messages of at most `max` characters, between paragraphs,
