@@ -25,6 +25,7 @@
 //! ```
 
 pub mod analysis;
+pub mod bot;
 pub mod confidence;
 pub mod detect;
 pub mod engine;

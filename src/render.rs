@@ -17,6 +17,13 @@ pub struct Messages {
     pub empty: &'static str,
     pub other_language: &'static str,
     pub contact: &'static str,
+    pub text_only: &'static str,
+    pub lang_set: &'static str,
+    pub lang_usage: &'static str,
+    pub command_start: &'static str,
+    pub command_lang: &'static str,
+    /// Example questions shown by /start and /help.
+    pub examples: [&'static str; 4],
 }
 
 /// The phrases of `lang`.
@@ -32,6 +39,17 @@ pub fn messages(lang: Lang) -> &'static Messages {
             empty: "Não recebi nenhuma pergunta. Escreva a sua dúvida sobre a atualização.",
             other_language: "Respondo em português e espanhol.",
             contact: "Para qualquer outra pergunta, entre em contato com",
+            text_only: "Por enquanto só entendo mensagens de texto. Escreva a sua pergunta.",
+            lang_set: "Idioma das respostas:",
+            lang_usage: "Use /lang pt, /lang es ou /lang auto.",
+            command_start: "Apresentação e exemplos de perguntas",
+            command_lang: "Idioma das respostas: pt, es ou auto",
+            examples: [
+                "A atualização é obrigatória?",
+                "Quando os ambientes de produção serão atualizados?",
+                "Vou conseguir enviar emails durante a atualização?",
+                "Preciso fazer alguma coisa?",
+            ],
         },
         Lang::Es => &Messages {
             did_you_mean: "¿Quisiste decir…?",
@@ -43,6 +61,17 @@ pub fn messages(lang: Lang) -> &'static Messages {
             empty: "No recibí ninguna pregunta. Escribe tu duda sobre la actualización.",
             other_language: "Respondo en portugués y en español.",
             contact: "Para cualquier otra pregunta, comunícate con",
+            text_only: "Por ahora solo entiendo mensajes de texto. Escribe tu pregunta.",
+            lang_set: "Idioma de las respuestas:",
+            lang_usage: "Usa /lang pt, /lang es o /lang auto.",
+            command_start: "Presentación y ejemplos de preguntas",
+            command_lang: "Idioma de las respuestas: pt, es o auto",
+            examples: [
+                "¿Es obligatoria la actualización?",
+                "¿Cuándo se actualizan los entornos de producción?",
+                "¿Podré enviar correos durante la actualización?",
+                "¿Tengo que hacer algo?",
+            ],
         },
     }
 }
@@ -58,6 +87,16 @@ impl Messages {
             Reason::LowConfidence => self.not_sure,
         }
     }
+}
+
+/// The `/start` and `/help` text of one language, as Telegram HTML.
+pub fn welcome_html(lang: Lang) -> String {
+    let m = messages(lang);
+    let mut out = escape_html(m.greeting);
+    for example in m.examples {
+        out.push_str(&format!("\n• <i>{}</i>", escape_html(example)));
+    }
+    out
 }
 
 /// An entry as plain text: title, blank line, body; lists as `•` lines, links as

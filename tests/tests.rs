@@ -3,5 +3,7 @@
 
 mod cli;
 mod corpus;
+mod fake_telegram;
 mod index;
+mod telegram;
 mod util;

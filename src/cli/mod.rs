@@ -10,6 +10,7 @@ use faqbot::{Engine, Lang, Settings};
 mod chat;
 mod corpus;
 mod output;
+mod telegram;
 
 /// Answers questions about the Campaign email-infrastructure upgrade from its FAQ pages.
 #[derive(Debug, Parser)]
@@ -70,6 +71,14 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run the Telegram bot (long polling). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
+    Bot {
+        /// Append every escalated question to this file, one JSON line each.
+        #[arg(long)]
+        unanswered: Option<PathBuf>,
+    },
+    /// Group an unanswered-questions log by best candidate, most frequent first.
+    Review { file: PathBuf },
 }
 
 fn unit_interval<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
@@ -117,5 +126,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         } => corpus::eval(&open()?, &files, min_accuracy),
         Command::Chat { lang } => chat::run(&open()?, lang),
         Command::Calibrate { files } => corpus::calibrate(open()?, &files),
+        Command::Bot { unanswered } => telegram::run(open, unanswered),
+        Command::Review { file } => {
+            let text = faqbot::bot::review(&file).context("cannot review the log")?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -1,0 +1,497 @@
+//! The Telegram front end: translates updates into engine questions and replies into
+//! messages. No answering logic lives here.
+//!
+//! [`run`] is handed its `Bot` and a shutdown future, so tests point it at a fake Bot API
+//! server on 127.0.0.1 and stop it when they are done. The whole handler tree is in
+//! [`schema`].
+
+mod unanswered;
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::{self, InMemStorage};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
+    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, ParseMode,
+};
+use teloxide::utils::command::BotCommands;
+use teloxide::{ApiError, RequestError};
+
+pub use unanswered::{UnansweredLog, mask_personal_data, review};
+
+use crate::engine::Engine;
+use crate::lang::Lang;
+use crate::render::{self, TELEGRAM_MAX};
+use crate::reply::{Reason, Reply};
+
+/// The bot as handlers see it: every outgoing request goes through Telegram's rate limits.
+pub type FaqBot = Throttle<Bot>;
+type HandlerResult = Result<(), Box<dyn StdError + Send + Sync>>;
+type ChatDialogue = Dialogue<ChatState, InMemStorage<ChatState>>;
+
+/// What the bot remembers of a chat.
+#[derive(Clone, Debug, Default)]
+pub struct ChatState {
+    /// Fixed with `/lang`; `None` answers in each question's own language.
+    pub lang: Option<Lang>,
+}
+
+/// Commands; the doc comments are the `/help` text of the default language.
+#[derive(BotCommands, Clone, Debug, PartialEq)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Greeting and example questions.
+    Start,
+    /// Greeting and example questions.
+    Help,
+    /// Fix the answer language: /lang pt, /lang es or /lang auto.
+    Lang(String),
+}
+
+/// Options of a bot run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Where escalated questions are appended, one JSON line each.
+    pub unanswered: Option<std::path::PathBuf>,
+}
+
+/// Runs the bot with long polling until `shutdown` completes; then stops taking updates,
+/// finishes the ones in flight and confirms them to Telegram. Never returns early because
+/// Telegram is unreachable: it keeps retrying until told to stop.
+pub async fn run<F>(bot: Bot, engine: Arc<Engine>, options: Options, shutdown: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let bot = bot.throttle(Limits::default());
+    register_commands(&bot).await;
+    let log = Arc::new(UnansweredLog::new(options.unanswered));
+    let dispatcher_bot = bot.clone();
+    let mut dispatcher = Dispatcher::builder(bot, schema())
+        .dependencies(dptree::deps![engine, log, InMemStorage::<ChatState>::new()])
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+        // The dispatcher may be starting, or retrying its start: tell it to stop once it
+        // runs, or give up when `run` returned without it running.
+        while !stopping.is_closed() {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    });
+    // Starting asks Telegram who the bot is; a network or server failure there is retried
+    // with growing pauses, never a reason to exit.
+    let mut pause = Duration::from_secs(1);
+    loop {
+        if *stop_requested.borrow() {
+            break;
+        }
+        let listener = teloxide::update_listeners::polling_default(dispatcher_bot.clone()).await;
+        let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
+        match dispatcher
+            .try_dispatch_with_listener(listener, errors)
+            .await
+        {
+            Ok(()) => break,
+            Err(error) => {
+                tracing::warn!(%error, retry_in_s = pause.as_secs(), "cannot reach Telegram");
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop_requested.changed() => {}
+                }
+                pause = (pause * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+    tracing::info!("bot stopped");
+}
+
+/// The whole handler tree.
+pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {
+    let commands = teloxide::filter_command::<Command, _>().endpoint(command);
+    let messages = Update::filter_message()
+        .filter(addressed_to_bot)
+        .branch(commands)
+        .branch(dptree::filter(|msg: Message| msg.text().is_some()).endpoint(question))
+        .branch(dptree::filter(|msg: Message| msg.chat.is_private()).endpoint(not_text));
+    let callbacks = Update::filter_callback_query().endpoint(alternative_chosen);
+    dptree::entry()
+        .branch(Update::filter_inline_query().endpoint(inline_lookup))
+        .branch(
+            dialogue::enter::<Update, InMemStorage<ChatState>, ChatState, _>()
+                .branch(messages)
+                .branch(callbacks),
+        )
+}
+
+/// In groups the bot speaks only when mentioned, replied to, or given a command.
+fn addressed_to_bot(msg: Message, me: Me) -> bool {
+    if msg.chat.is_private() {
+        return true;
+    }
+    let text = msg.text().unwrap_or_default();
+    let mention = format!("@{}", me.username());
+    text.starts_with('/')
+        || text.to_lowercase().contains(&mention.to_lowercase())
+        || msg
+            .reply_to_message()
+            .and_then(|r| r.from.as_ref())
+            .is_some_and(|u| u.id == me.id)
+}
+
+/// The language to talk in when no question says it: the chat's setting, else the user's
+/// Telegram language when it is pt or es.
+fn chat_lang(state: &ChatState, msg: &Message) -> Option<Lang> {
+    state.lang.or_else(|| {
+        msg.from
+            .as_ref()
+            .and_then(|u| u.language_code.as_deref())
+            .and_then(|code| code.get(..2))
+            .and_then(|code| code.parse().ok())
+    })
+}
+
+fn langs_or_both(lang: Option<Lang>) -> Vec<Lang> {
+    lang.map_or_else(|| Lang::ALL.to_vec(), |l| vec![l])
+}
+
+async fn command(bot: FaqBot, msg: Message, cmd: Command, dialogue: ChatDialogue) -> HandlerResult {
+    let started = Instant::now();
+    let mut state = dialogue.get().await?.unwrap_or_default();
+    let text = match cmd {
+        Command::Start | Command::Help => langs_or_both(chat_lang(&state, &msg))
+            .into_iter()
+            .map(render::welcome_html)
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        Command::Lang(arg) => {
+            let arg = arg.trim();
+            let parsed = match arg {
+                "auto" => Ok(None),
+                other => other.parse::<Lang>().map(Some),
+            };
+            match parsed {
+                Ok(lang) => {
+                    state.lang = lang;
+                    dialogue.update(state.clone()).await?;
+                    langs_or_both(lang)
+                        .into_iter()
+                        .map(|l| render::escape_html(render::messages(l).lang_set))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                        + &format!(" {}", lang.map_or("auto", Lang::code))
+                }
+                Err(_) => Lang::ALL
+                    .iter()
+                    .map(|l| render::escape_html(render::messages(*l).lang_usage))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }
+        }
+    };
+    send_html(&bot, msg.chat.id, &text, None).await?;
+    tracing::info!(
+        update = "command",
+        chat = chat_kind(&msg),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "handled"
+    );
+    Ok(())
+}
+
+async fn question(
+    bot: FaqBot,
+    msg: Message,
+    me: Me,
+    engine: Arc<Engine>,
+    log: Arc<UnansweredLog>,
+    dialogue: ChatDialogue,
+) -> HandlerResult {
+    let started = Instant::now();
+    let state = dialogue.get().await?.unwrap_or_default();
+    let raw = msg.text().unwrap_or_default();
+    // In groups, the mention is addressing, not part of the question.
+    let text = raw.replace(&format!("@{}", me.username()), " ");
+    let reply = engine.ask_in(&text, state.lang);
+    tracing::debug!(question = %text, "question");
+    match &reply {
+        Reply::Answer(answer) => {
+            let html = render::entry_html(&answer.best.entry);
+            let parts = render::split_html(&html, TELEGRAM_MAX);
+            for part in &parts {
+                send_html(&bot, msg.chat.id, part, None).await?;
+            }
+            if answer.suggest && !answer.alternatives.is_empty() {
+                let buttons = answer.alternatives.iter().map(|c| {
+                    vec![InlineKeyboardButton::callback(
+                        c.entry.title.clone(),
+                        callback_data(answer.lang, c.entry.id.as_str()),
+                    )]
+                });
+                let text = render::escape_html(render::messages(answer.lang).did_you_mean);
+                send_html(
+                    &bot,
+                    msg.chat.id,
+                    &text,
+                    Some(InlineKeyboardMarkup::new(buttons)),
+                )
+                .await?;
+            }
+        }
+        Reply::Escalation(escalation) => {
+            if escalation.reason != Reason::Greeting {
+                log.record(&text, escalation);
+            }
+            let (text, keyboard) = escalation_message(escalation, chat_lang(&state, &msg));
+            send_html(&bot, msg.chat.id, &text, keyboard).await?;
+        }
+    }
+    log_reply("message", chat_kind(&msg), &reply, started);
+    Ok(())
+}
+
+/// The words and the Customer Care button(s) of an escalation; a greeting gets a greeting.
+fn escalation_message(
+    escalation: &crate::reply::Escalation,
+    fallback: Option<Lang>,
+) -> (String, Option<InlineKeyboardMarkup>) {
+    if escalation.reason == Reason::Greeting {
+        let langs = langs_or_both(escalation.detected.lang.or(fallback));
+        let text = langs
+            .iter()
+            .map(|l| render::escape_html(render::messages(*l).greeting))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        return (text, None);
+    }
+    let text = escalation
+        .contacts
+        .iter()
+        .map(|(l, _)| render::escape_html(render::messages(*l).reason(escalation.reason)))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let buttons: Vec<Vec<InlineKeyboardButton>> = escalation
+        .contacts
+        .iter()
+        .filter_map(|(_, care)| care.url.parse().ok().map(|url| (care, url)))
+        .map(|(care, url)| vec![InlineKeyboardButton::url(care.label.clone(), url)])
+        .collect();
+    let keyboard = (!buttons.is_empty()).then(|| InlineKeyboardMarkup::new(buttons));
+    (text, keyboard)
+}
+
+async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) -> HandlerResult {
+    let state = dialogue.get().await?.unwrap_or_default();
+    let text = langs_or_both(chat_lang(&state, &msg))
+        .into_iter()
+        .map(|l| render::escape_html(render::messages(l).text_only))
+        .collect::<Vec<_>>()
+        .join("\n");
+    send_html(&bot, msg.chat.id, &text, None).await?;
+    tracing::info!(update = "non_text", chat = chat_kind(&msg), "handled");
+    Ok(())
+}
+
+/// `e:<lang>:<entry id>`: well under Telegram's 64 bytes for these ids.
+fn callback_data(lang: Lang, id: &str) -> String {
+    format!("e:{}:{id}", lang.code())
+}
+
+async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) -> HandlerResult {
+    let started = Instant::now();
+    let id = q.id.clone();
+    retry("answerCallbackQuery", || {
+        bot.answer_callback_query(id.clone()).send()
+    })
+    .await?;
+    let chosen = q.data.as_deref().and_then(|data| {
+        let rest = data.strip_prefix("e:")?;
+        let (lang, id) = rest.split_once(':')?;
+        engine.entry(lang.parse().ok()?, id)
+    });
+    let chat = q.regular_message().map(|m| m.chat.id);
+    if let (Some(entry), Some(chat)) = (chosen, chat) {
+        for part in render::split_html(&render::entry_html(&entry), TELEGRAM_MAX) {
+            send_html(&bot, chat, &part, None).await?;
+        }
+        tracing::info!(
+            update = "callback",
+            entry = %entry.id,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "handled"
+        );
+    }
+    Ok(())
+}
+
+/// Inline mode for agents: up to five entries in the query's language.
+async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> HandlerResult {
+    let started = Instant::now();
+    let results: Vec<InlineQueryResult> = if q.query.trim().is_empty() {
+        Vec::new()
+    } else {
+        let (_, hits) = engine.search(&q.query, None);
+        hits.iter()
+            .take(5)
+            .map(|hit| {
+                let html = render::entry_html(&hit.entry);
+                let html = render::split_html(&html, TELEGRAM_MAX)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                let content = InputMessageContentText::new(html).parse_mode(ParseMode::Html);
+                InlineQueryResult::Article(
+                    InlineQueryResultArticle::new(
+                        format!("{}:{}", hit.entry.lang, hit.entry.id.local()),
+                        hit.entry.title.clone(),
+                        InputMessageContent::Text(content),
+                    )
+                    .description(format!("{:.0}%", 100.0 * hit.confidence)),
+                )
+            })
+            .collect()
+    };
+    let count = results.len();
+    let id = q.id.clone();
+    retry("answerInlineQuery", || {
+        bot.answer_inline_query(id.clone(), results.clone()).send()
+    })
+    .await?;
+    tracing::info!(
+        update = "inline_query",
+        results = count,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "handled"
+    );
+    Ok(())
+}
+
+/// Sends HTML text, retrying what Telegram asks to retry.
+async fn send_html(
+    bot: &FaqBot,
+    chat: ChatId,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
+    retry("sendMessage", || {
+        let mut request = bot
+            .send_message(chat, html.to_string())
+            .parse_mode(ParseMode::Html);
+        if let Some(keyboard) = &keyboard {
+            request = request.reply_markup(keyboard.clone());
+        }
+        request.send()
+    })
+    .await
+    .map(drop)
+}
+
+/// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx,
+/// a few times with growing pauses; other errors are final.
+async fn retry<T, F, Fut>(method: &'static str, mut send: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let mut pause = Duration::from_millis(200);
+    for attempt in 1.. {
+        let error = match send().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let wait = match &error {
+            RequestError::RetryAfter(after) => after.duration(),
+            RequestError::Network(_) | RequestError::Io(_) => pause,
+            RequestError::Api(ApiError::Unknown(text))
+                if text.contains("Internal") || text.contains("Bad Gateway") =>
+            {
+                pause
+            }
+            _ => return Err(error),
+        };
+        if attempt >= 6 {
+            return Err(error);
+        }
+        tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
+        tokio::time::sleep(wait).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
+    }
+    unreachable!("the loop returns")
+}
+
+fn chat_kind(msg: &Message) -> &'static str {
+    if msg.chat.is_private() {
+        "private"
+    } else if msg.chat.is_group() || msg.chat.is_supergroup() {
+        "group"
+    } else {
+        "channel"
+    }
+}
+
+/// One structured event per answered update.
+fn log_reply(update: &'static str, chat: &'static str, reply: &Reply, started: Instant) {
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    let lang = reply.detected().code();
+    match reply {
+        Reply::Answer(a) => tracing::info!(
+            update, chat, lang, entry = %a.best.entry.id, confidence = a.best.confidence,
+            elapsed_us, "answered"
+        ),
+        Reply::Escalation(e) => tracing::info!(
+            update,
+            chat,
+            lang,
+            reason = e.reason.as_str(),
+            confidence = e.best.as_ref().map_or(0.0, |b| b.confidence),
+            elapsed_us,
+            "escalated"
+        ),
+    }
+}
+
+/// The command menu in pt, es and the default language.
+async fn register_commands(bot: &FaqBot) {
+    let menu = |lang: Option<Lang>| -> Vec<BotCommand> {
+        match lang {
+            None => Command::bot_commands().to_vec(),
+            Some(l) => {
+                let m = render::messages(l);
+                vec![
+                    BotCommand::new("start", m.command_start),
+                    BotCommand::new("help", m.command_start),
+                    BotCommand::new("lang", m.command_lang),
+                ]
+            }
+        }
+    };
+    for lang in [None, Some(Lang::Pt), Some(Lang::Es)] {
+        let result = retry("setMyCommands", || {
+            let mut request = bot.set_my_commands(menu(lang));
+            if let Some(l) = lang {
+                request = request.language_code(l.code());
+            }
+            request.send()
+        })
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not register the command menu");
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! A fake Telegram Bot API server on 127.0.0.1: it serves queued updates to `getUpdates`,
+//! records every request, and can answer `sendMessage` with 429 a given number of times.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+pub const TOKEN: &str = "123456:FAKE-TOKEN-never-printed";
+pub const BOT_ID: i64 = 4242;
+pub const BOT_USERNAME: &str = "faqtest_bot";
+
+#[derive(Default)]
+struct Inner {
+    updates: VecDeque<Value>,
+    calls: Vec<(String, Value)>,
+    next_update_id: i64,
+    next_message_id: i64,
+    fail_sends_with_429: usize,
+}
+
+/// A running fake server.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FakeTelegram {
+    pub async fn start() -> FakeTelegram {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let app = Router::new()
+            .route("/{bot}/{method}", axum::routing::post(handle))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeTelegram { addr, inner }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Queues an update; `update_id` is filled in.
+    pub fn push(&self, mut update: Value) {
+        let mut inner = self.inner.lock().unwrap();
+        inner.next_update_id += 1;
+        update["update_id"] = json!(inner.next_update_id);
+        inner.updates.push_back(update);
+    }
+
+    pub fn fail_sends_with_429(&self, times: usize) {
+        self.inner.lock().unwrap().fail_sends_with_429 = times;
+    }
+
+    /// Every request so far: method (lower case) and JSON body.
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    /// Waits until `count` requests of `method` satisfying `pred` arrived; returns them.
+    pub async fn wait_for(
+        &self,
+        method: &str,
+        count: usize,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found: Vec<Value> = self
+                .calls()
+                .into_iter()
+                .filter(|(m, body)| m.eq_ignore_ascii_case(method) && pred(body))
+                .map(|(_, body)| body)
+                .collect();
+            if found.len() >= count {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {count} {method}; calls: {:#?}",
+                self.calls()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn handle(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path((bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if bot != format!("bot{TOKEN}") {
+        return axum::Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}))
+            .into_response();
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Telegram reads method names case-insensitively; teloxide sends `SendMessage`.
+    let method = method.to_ascii_lowercase();
+    let reply = {
+        let mut inner = inner.lock().unwrap();
+        inner.calls.push((method.clone(), body.clone()));
+        match method.as_str() {
+            "getme" => Some(json!({
+                "id": BOT_ID, "is_bot": true, "first_name": "FAQ", "username": BOT_USERNAME,
+                "can_join_groups": true, "can_read_all_group_messages": false,
+                "supports_inline_queries": true, "has_main_web_app": false,
+            })),
+            "getupdates" => {
+                let offset = body["offset"].as_i64().unwrap_or(0);
+                inner
+                    .updates
+                    .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                let updates: Vec<Value> = inner.updates.iter().cloned().collect();
+                if updates.is_empty() {
+                    None
+                } else {
+                    Some(json!(updates))
+                }
+            }
+            "sendmessage" => {
+                if inner.fail_sends_with_429 > 0 {
+                    inner.fail_sends_with_429 -= 1;
+                    return axum::Json(json!({
+                        "ok": false, "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    }))
+                    .into_response();
+                }
+                inner.next_message_id += 1;
+                Some(json!({
+                    "message_id": inner.next_message_id, "date": 1_700_000_000,
+                    "chat": {"id": body["chat_id"], "type": "private", "first_name": "X"},
+                    "from": {"id": BOT_ID, "is_bot": true, "first_name": "FAQ"},
+                    "text": body["text"],
+                }))
+            }
+            _ => Some(json!(true)),
+        }
+    };
+    match reply {
+        Some(result) => axum::Json(json!({"ok": true, "result": result})).into_response(),
+        None => {
+            // Long polling with nothing to deliver: wait a little, as Telegram would.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            axum::Json(json!({"ok": true, "result": []})).into_response()
+        }
+    }
+}
+
+/// A private text message from a user with a Telegram language.
+pub fn private_text(chat: i64, language_code: &str, text: &str) -> Value {
+    json!({"message": {
+        "message_id": 1, "date": 1_700_000_000,
+        "chat": {"id": chat, "type": "private", "first_name": "Ana"},
+        "from": {"id": chat, "is_bot": false, "first_name": "Ana", "language_code": language_code},
+        "text": text,
+    }})
+}
+
+/// A text message in a group.
+pub fn group_text(chat: i64, text: &str, reply_to_bot: bool) -> Value {
+    let mut message = json!({
+        "message_id": 7, "date": 1_700_000_000,
+        "chat": {"id": chat, "type": "group", "title": "Clientes"},
+        "from": {"id": 555, "is_bot": false, "first_name": "Rui"},
+        "text": text,
+    });
+    if reply_to_bot {
+        message["reply_to_message"] = json!({
+            "message_id": 6, "date": 1_700_000_000,
+            "chat": {"id": chat, "type": "group", "title": "Clientes"},
+            "from": {"id": BOT_ID, "is_bot": true, "first_name": "FAQ", "username": BOT_USERNAME},
+            "text": "…",
+        });
+    }
+    json!({ "message": message })
+}

@@ -1,0 +1,303 @@
+//! The Telegram bot against the fake Bot API server: what it sends for each kind of update.
+
+use std::sync::Arc;
+
+use faqbot::bot::{self, Options};
+use faqbot::{Engine, Settings};
+use serde_json::{Value, json};
+use teloxide::Bot;
+use tokio::sync::oneshot;
+
+use crate::fake_telegram::{self, FakeTelegram, TOKEN, group_text, private_text};
+use crate::util::Scratch;
+
+/// A bot running against a fake server until dropped.
+struct Running {
+    server: FakeTelegram,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _scratch: Scratch,
+}
+
+impl Running {
+    async fn start(options: Options) -> Running {
+        let scratch = Scratch::new();
+        let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
+        let server = FakeTelegram::start().await;
+        let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(bot::run(telegram, Arc::new(engine), options, async {
+            let _ = stopped.await;
+        }));
+        Running {
+            server,
+            stop: Some(stop),
+            task,
+            _scratch: scratch,
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(20), &mut self.task)
+            .await
+            .expect("the bot stops")
+            .expect("the bot task did not panic");
+    }
+}
+
+fn to_chat(chat: i64) -> impl Fn(&Value) -> bool {
+    move |body| body["chat_id"] == json!(chat)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_pt_and_es_questions_in_telegram_html() {
+    let bot = Running::start(Options::default()).await;
+    bot.server
+        .push(private_text(101, "pt-br", "A atualização é obrigatória?"));
+    bot.server.push(private_text(
+        102,
+        "es",
+        "¿Cuándo se actualizan los entornos de producción?",
+    ));
+    let pt = bot.server.wait_for("sendMessage", 1, to_chat(101)).await;
+    let es = bot.server.wait_for("sendMessage", 1, to_chat(102)).await;
+    assert_eq!(pt[0]["parse_mode"], "HTML");
+    let text = pt[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("<b>Esta atualização é obrigatória?</b>"),
+        "{text}"
+    );
+    assert!(text.contains("Sim. Como cliente do Campaign"), "{text}");
+    let text = es[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("<b>¿Cuándo se producirá esta actualización?</b>"),
+        "{text}"
+    );
+    assert!(text.contains("<b>enero de 2024</b>"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_carries_the_customer_care_url_button() {
+    let bot = Running::start(Options::default()).await;
+    bot.server
+        .push(private_text(103, "pt-br", "qual o preço do campaign?"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(103)).await;
+    let button = &sent[0]["reply_markup"]["inline_keyboard"][0][0];
+    assert_eq!(button["text"], "Atendimento ao cliente Adobe");
+    assert!(
+        button["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://experienceleague.adobe.com/")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greeting_gets_a_greeting_not_a_link() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.push(private_text(104, "es", "¡Hola!"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(104)).await;
+    assert!(
+        sent[0]["text"].as_str().unwrap().starts_with("¡Hola!"),
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0]["reply_markup"].is_null());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_of_alternatives_and_the_callback_path() {
+    let bot = Running::start(Options::default()).await;
+    // Unsure enough to offer alternatives, sure enough to answer.
+    bot.server
+        .push(private_text(105, "pt-br", "quem é afetado?"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(105)).await;
+    let all = bot.server.calls();
+    let keyboard = all
+        .iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"] == json!(105))
+        .find(|(_, b)| !b["reply_markup"].is_null());
+    if let Some((_, with_keyboard)) = keyboard {
+        assert_eq!(with_keyboard["text"], "Você quis dizer…");
+        let data = with_keyboard["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            .as_str()
+            .unwrap();
+        assert!(data.starts_with("e:pt:migrate-infra-to-aws/"), "{data}");
+    }
+    assert!(!sent.is_empty());
+
+    // Pressing a button: the callback is answered and the entry is sent.
+    bot.server.push(json!({"callback_query": {
+        "id": "cb-1", "chat_instance": "ci",
+        "from": {"id": 105, "is_bot": false, "first_name": "Ana"},
+        "data": "e:pt:migrate-infra-to-aws/aws-faq-6",
+        "message": {"message_id": 9, "date": 1_700_000_000,
+                    "chat": {"id": 105, "type": "private", "first_name": "Ana"}, "text": "…"},
+    }}));
+    bot.server
+        .wait_for("answerCallbackQuery", 1, |b| {
+            b["callback_query_id"] == "cb-1"
+        })
+        .await;
+    bot.server
+        .wait_for("sendMessage", 1, |b| {
+            b["chat_id"] == json!(105)
+                && b["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("Posso solicitar uma alteração")
+        })
+        .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_help_and_lang_commands() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.push(private_text(106, "pt-br", "/start"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(106)).await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(text.starts_with("Olá!") && text.contains("<i>"), "{text}");
+    assert!(!text.contains("¡Hola!"), "pt user, pt only: {text}");
+
+    bot.server.push(private_text(107, "en", "/help"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(107)).await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Olá!") && text.contains("¡Hola!"),
+        "neither pt nor es: both: {text}"
+    );
+
+    // /lang es, then a Portuguese word is answered in Spanish.
+    bot.server.push(private_text(108, "pt-br", "/lang es"));
+    bot.server.wait_for("sendMessage", 1, to_chat(108)).await;
+    bot.server.push(private_text(108, "pt-br", "obrigatório"));
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(108)).await;
+    let text = sent[1]["text"].as_str().unwrap();
+    assert!(
+        text.contains("¿Es obligatoria esta actualización?"),
+        "{text}"
+    );
+
+    let menus = bot.server.wait_for("setMyCommands", 3, |_| true).await;
+    let codes: Vec<&Value> = menus.iter().map(|b| &b["language_code"]).collect();
+    assert!(
+        codes.contains(&&json!("pt")) && codes.contains(&&json!("es")),
+        "{codes:?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_text_messages_get_text_only_please() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.push(json!({"message": {
+        "message_id": 1, "date": 1_700_000_000,
+        "chat": {"id": 109, "type": "private", "first_name": "Ana"},
+        "from": {"id": 109, "is_bot": false, "first_name": "Ana", "language_code": "es"},
+        "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+    }}));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(109)).await;
+    assert!(
+        sent[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("solo entiendo mensajes de texto")
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_answer_only_when_addressed() {
+    let bot = Running::start(Options::default()).await;
+    bot.server
+        .push(group_text(-200, "a atualização é obrigatória?", false));
+    bot.server.push(group_text(
+        -201,
+        "@faqtest_bot a atualização é obrigatória?",
+        false,
+    ));
+    bot.server.push(group_text(-202, "e quando é?", true));
+    bot.server.wait_for("sendMessage", 1, to_chat(-201)).await;
+    bot.server.wait_for("sendMessage", 1, to_chat(-202)).await;
+    // The unaddressed message came first; its silence is settled once later ones are answered.
+    let to_first = bot
+        .server
+        .calls()
+        .into_iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"] == json!(-200))
+        .count();
+    assert_eq!(to_first, 0);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_mode_returns_entries_for_agents() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.push(json!({"inline_query": {
+        "id": "iq-1", "query": "reagendar a janela", "offset": "",
+        "from": {"id": 300, "is_bot": false, "first_name": "Agente"},
+    }}));
+    let answered = bot.server.wait_for("answerInlineQuery", 1, |_| true).await;
+    let results = answered[0]["results"].as_array().unwrap();
+    assert!(!results.is_empty() && results.len() <= 5);
+    assert_eq!(results[0]["type"], "article");
+    assert_eq!(
+        results[0]["title"],
+        "Posso solicitar uma alteração na Data/Hora para o slot de atualização de segurança programado?"
+    );
+    assert_eq!(results[0]["input_message_content"]["parse_mode"], "HTML");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_send_message_is_retried_and_delivered() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.fail_sends_with_429(1);
+    bot.server
+        .push(private_text(110, "pt-br", "A atualização é obrigatória?"));
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(110)).await;
+    assert_eq!(
+        sent[0]["text"], sent[1]["text"],
+        "the same message, sent again"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalations_are_logged_masked_and_reviewed() {
+    let scratch = tempfile::tempdir().unwrap();
+    let log = scratch.path().join("unanswered.jsonl");
+    let bot = Running::start(Options {
+        unanswered: Some(log.clone()),
+    })
+    .await;
+    bot.server.push(private_text(
+        111,
+        "pt-br",
+        "meu email é ana@empresa.com e o preço?",
+    ));
+    bot.server.wait_for("sendMessage", 1, to_chat(111)).await;
+    bot.stop().await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("[email]") && !text.contains("ana@empresa.com"),
+        "{text}"
+    );
+    let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["lang"], "pt");
+    let review = faqbot::bot::review(&log).unwrap();
+    assert!(review.contains("[email]"), "{review}");
+}
+
+/// Keeps the helper module used from one place.
+#[allow(dead_code)]
+fn _uses() -> &'static str {
+    fake_telegram::BOT_USERNAME
+}
