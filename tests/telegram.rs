@@ -21,9 +21,12 @@ struct Running {
 
 impl Running {
     async fn start(options: Options) -> Running {
+        Running::start_with(options, FakeTelegram::start().await).await
+    }
+
+    async fn start_with(options: Options, server: FakeTelegram) -> Running {
         let scratch = Scratch::new();
         let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
-        let server = FakeTelegram::start().await;
         let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(bot::run(telegram, Arc::new(engine), options, async {
@@ -278,6 +281,7 @@ async fn escalations_are_logged_masked_and_reviewed() {
     let log = scratch.path().join("unanswered.jsonl");
     let bot = Running::start(Options {
         unanswered: Some(log.clone()),
+        ..Options::default()
     })
     .await;
     bot.server.push(private_text(
@@ -354,4 +358,73 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
         .iter()
         .any(|(m, b)| m == "getupdates" && b["offset"].as_i64() == Some(2));
     assert!(confirmed, "the handled update was confirmed");
+}
+
+/// Posts raw JSON to the bot's webhook, returns the HTTP status line.
+async fn post_update(addr: std::net::SocketAddr, secret: &str, update: &Value) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = update.to_string();
+    let request = format!(
+        "POST /hook HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_checks_the_secret_token() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let webhook = bot::Webhook {
+        url: format!("http://{listen}/hook").parse().unwrap(),
+        listen,
+        secret: Some("s3cret-shared-by-replicas".into()),
+    };
+    let server = FakeTelegram::start().await;
+    let bot = Running::start_with(
+        Options {
+            webhook: Some(webhook),
+            ..Options::default()
+        },
+        server,
+    )
+    .await;
+    let set = bot.server.wait_for("setWebhook", 1, |_| true).await;
+    assert_eq!(set[0]["secret_token"], "s3cret-shared-by-replicas");
+    assert_eq!(set[0]["url"], format!("http://{listen}/hook"));
+
+    let mut update = private_text(130, "pt-br", "A atualização é obrigatória?");
+    update["update_id"] = json!(1);
+    // The listener may take a moment to bind after registering.
+    let mut status = String::new();
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(listen).await.is_ok() {
+            status = post_update(listen, "wrong", &update).await;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        status.contains("401"),
+        "a wrong secret is refused: {status}"
+    );
+    let status = post_update(listen, "s3cret-shared-by-replicas", &update).await;
+    assert!(status.contains("200"), "{status}");
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(130)).await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the update with the right secret was handled"
+    );
+    bot.stop().await;
 }

@@ -22,6 +22,7 @@ use teloxide::types::{
     BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
     InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, ParseMode,
 };
+use teloxide::update_listeners::{self, webhooks};
 use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, RequestError};
 
@@ -61,9 +62,31 @@ pub enum Command {
 pub struct Options {
     /// Where escalated questions are appended, one JSON line each.
     pub unanswered: Option<std::path::PathBuf>,
+    /// Receive updates on a webhook instead of long polling.
+    pub webhook: Option<Webhook>,
 }
 
-/// Runs the bot with long polling until `shutdown` completes; then stops taking updates,
+/// Webhook mode: Telegram posts updates to `url`, which reaches this process at `listen`.
+#[derive(Clone)]
+pub struct Webhook {
+    pub url: url::Url,
+    pub listen: std::net::SocketAddr,
+    /// Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`; requests without it
+    /// are refused. Replicas behind one URL must share it; `None` generates one.
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Webhook {
+    // The secret is a credential: never in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url.as_str())
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the bot (long polling, or a webhook) until `shutdown` completes; then stops taking updates,
 /// finishes the ones in flight and confirms them to Telegram. Never returns early because
 /// Telegram is unreachable: it keeps retrying until told to stop.
 pub async fn run<F>(bot: Bot, engine: Arc<Engine>, options: Options, shutdown: F)
@@ -72,7 +95,7 @@ where
 {
     let bot = bot.throttle(Limits::default());
     register_commands(&bot).await;
-    let log = Arc::new(UnansweredLog::new(options.unanswered));
+    let log = Arc::new(UnansweredLog::new(options.unanswered.clone()));
     let dispatcher_bot = bot.clone();
     let mut dispatcher = Dispatcher::builder(bot, schema())
         .dependencies(dptree::deps![engine, log, InMemStorage::<ChatState>::new()])
@@ -102,12 +125,30 @@ where
         if *stop_requested.borrow() {
             break;
         }
-        let listener = teloxide::update_listeners::polling_default(dispatcher_bot.clone()).await;
         let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
-        match dispatcher
-            .try_dispatch_with_listener(listener, errors)
-            .await
-        {
+        let result = match &options.webhook {
+            None => {
+                let listener = update_listeners::polling_default(dispatcher_bot.clone()).await;
+                dispatcher
+                    .try_dispatch_with_listener(listener, errors)
+                    .await
+            }
+            Some(webhook) => {
+                let mut hook = webhooks::Options::new(webhook.listen, webhook.url.clone());
+                if let Some(secret) = &webhook.secret {
+                    hook = hook.secret_token(secret.clone());
+                }
+                match webhooks::axum(dispatcher_bot.clone(), hook).await {
+                    Ok(listener) => {
+                        dispatcher
+                            .try_dispatch_with_listener(listener, errors)
+                            .await
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        match result {
             Ok(()) => break,
             Err(error) => {
                 tracing::warn!(%error, retry_in_s = pause.as_secs(), "cannot reach Telegram");

@@ -76,6 +76,15 @@ enum Command {
         /// Append every escalated question to this file, one JSON line each.
         #[arg(long)]
         unanswered: Option<PathBuf>,
+        /// Webhook mode: the public HTTPS URL Telegram posts updates to.
+        #[arg(long, requires = "listen")]
+        webhook_url: Option<url::Url>,
+        /// Webhook mode: the local address to serve it on, e.g. 0.0.0.0:8443.
+        #[arg(long, requires = "webhook_url")]
+        listen: Option<std::net::SocketAddr>,
+        /// Webhook mode: the secret Telegram must send back; replicas share it.
+        #[arg(long, env = "FAQBOT_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: Option<String>,
     },
     /// Group an unanswered-questions log by best candidate, most frequent first.
     Review { file: PathBuf },
@@ -126,7 +135,27 @@ pub fn run() -> anyhow::Result<ExitCode> {
         } => corpus::eval(&open()?, &files, min_accuracy),
         Command::Chat { lang } => chat::run(&open()?, lang),
         Command::Calibrate { files } => corpus::calibrate(open()?, &files),
-        Command::Bot { unanswered } => telegram::run(open, unanswered),
+        Command::Bot {
+            unanswered,
+            webhook_url,
+            listen,
+            webhook_secret,
+        } => {
+            let webhook = webhook_url
+                .zip(listen)
+                .map(|(url, listen)| faqbot::bot::Webhook {
+                    url,
+                    listen,
+                    secret: webhook_secret,
+                });
+            telegram::run(
+                open,
+                faqbot::bot::Options {
+                    unanswered,
+                    webhook,
+                },
+            )
+        }
         Command::Review { file } => {
             let text = faqbot::bot::review(&file).context("cannot review the log")?;
             std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;

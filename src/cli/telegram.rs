@@ -1,6 +1,5 @@
 //! `faqbot bot`: reads the token, opens the engine, runs the bot until SIGINT or SIGTERM.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ const API_URL: &str = "TELOXIDE_API_URL";
 
 pub fn run(
     open: impl FnOnce() -> anyhow::Result<Engine>,
-    unanswered: Option<PathBuf>,
+    options: Options,
 ) -> anyhow::Result<ExitCode> {
     // A missing token is a usage error: say so in one line, never show the token.
     let token = match std::env::var(TOKEN) {
@@ -37,12 +36,7 @@ pub fn run(
     }
     let engine = Arc::new(open()?);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(bot::run(
-        telegram,
-        engine,
-        Options { unanswered },
-        shutdown_signal(),
-    ));
+    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()));
     Ok(ExitCode::SUCCESS)
 }
 
