@@ -29,9 +29,13 @@ impl Running {
         let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
         let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(bot::run(telegram, Arc::new(engine), options, async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(async move {
+            bot::run(telegram, Arc::new(engine), options, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("the bot ran");
+        });
         Running {
             server,
             stop: Some(stop),
@@ -427,4 +431,61 @@ async fn webhook_mode_checks_the_secret_token() {
         "only the update with the right secret was handled"
     );
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_storage_keeps_the_language_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chats.sqlite");
+    let options = Options {
+        storage: format!("sqlite:{}", path.display()).parse().unwrap(),
+        ..Options::default()
+    };
+    let bot = Running::start(options.clone()).await;
+    bot.server.push(private_text(140, "pt-br", "/lang es"));
+    bot.server.wait_for("sendMessage", 1, to_chat(140)).await;
+    bot.stop().await;
+
+    let bot = Running::start(options).await;
+    bot.server.push(private_text(140, "pt-br", "obrigatório"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(140)).await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("¿Es obligatoria esta actualización?"),
+        "{text}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_picks_an_offered_alternative() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.push(private_text(
+        141,
+        "pt-br",
+        "isso vale pra todos os clientes?",
+    ));
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(141)).await;
+    let first = &sent[1]["reply_markup"]["inline_keyboard"][0][0];
+    let title = first["text"].as_str().unwrap().to_string();
+    bot.server.push(private_text(141, "pt-br", "1"));
+    let sent = bot.server.wait_for("sendMessage", 3, to_chat(141)).await;
+    let text = sent[2]["text"].as_str().unwrap();
+    assert!(text.starts_with(&format!("<b>{title}</b>")), "{text}");
+    bot.stop().await;
+}
+
+#[test]
+fn storage_option_parses_and_rejects() {
+    use faqbot::bot::StorageKind;
+    assert_eq!("memory".parse(), Ok(StorageKind::Memory));
+    assert_eq!(
+        "sqlite:/tmp/x.db".parse(),
+        Ok(StorageKind::Sqlite("/tmp/x.db".into()))
+    );
+    assert_eq!(
+        "redis://h:6379".parse(),
+        Ok(StorageKind::Redis("redis://h:6379".into()))
+    );
+    assert!("postgres://x".parse::<StorageKind>().is_err());
 }

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dispatching::dialogue::{self, InMemStorage};
+use teloxide::dispatching::dialogue::serializer::Json;
+use teloxide::dispatching::dialogue::{
+    self, ErasedStorage, InMemStorage, RedisStorage, SqliteStorage, Storage,
+};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -36,13 +39,75 @@ use crate::reply::{Reason, Reply};
 /// The bot as handlers see it: every outgoing request goes through Telegram's rate limits.
 pub type FaqBot = Throttle<Bot>;
 type HandlerResult = Result<(), Box<dyn StdError + Send + Sync>>;
-type ChatDialogue = Dialogue<ChatState, InMemStorage<ChatState>>;
+type ChatDialogue = Dialogue<ChatState, ErasedStorage<ChatState>>;
 
 /// What the bot remembers of a chat.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ChatState {
     /// Fixed with `/lang`; `None` answers in each question's own language.
     pub lang: Option<Lang>,
+    /// The alternatives last offered ("did you mean"), in their language: typing `2`
+    /// picks the second.
+    #[serde(default)]
+    pub offered: Vec<String>,
+    #[serde(default)]
+    pub offered_lang: Option<Lang>,
+}
+
+/// Where per-chat state lives: in memory (one process), or in a store replicas share.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum StorageKind {
+    #[default]
+    Memory,
+    /// `sqlite:PATH`
+    Sqlite(String),
+    /// `redis://…`
+    Redis(String),
+}
+
+impl std::str::FromStr for StorageKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<StorageKind, String> {
+        if s == "memory" {
+            Ok(StorageKind::Memory)
+        } else if let Some(path) = s.strip_prefix("sqlite:") {
+            Ok(StorageKind::Sqlite(path.to_string()))
+        } else if s.starts_with("redis://") || s.starts_with("rediss://") {
+            Ok(StorageKind::Redis(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?}: expected memory, sqlite:PATH or redis://HOST"
+            ))
+        }
+    }
+}
+
+/// The per-chat store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the chat storage {what}: {message}")]
+pub struct StorageError {
+    what: String,
+    message: String,
+}
+
+async fn open_storage(kind: &StorageKind) -> Result<Arc<ErasedStorage<ChatState>>, StorageError> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| StorageError {
+        // A Redis URL may hold a password: name the scheme only.
+        what: what.to_string(),
+        message: e.to_string(),
+    };
+    Ok(match kind {
+        StorageKind::Memory => InMemStorage::<ChatState>::new().erase(),
+        StorageKind::Sqlite(path) => SqliteStorage::open(path, Json)
+            .await
+            .map_err(|e| fail(&format!("sqlite:{path}"), &e))?
+            .erase(),
+        StorageKind::Redis(url) => RedisStorage::open(url, Json)
+            .await
+            .map_err(|e| fail("redis", &e))?
+            .erase(),
+    })
 }
 
 /// Commands; the doc comments are the `/help` text of the default language.
@@ -64,6 +129,8 @@ pub struct Options {
     pub unanswered: Option<std::path::PathBuf>,
     /// Receive updates on a webhook instead of long polling.
     pub webhook: Option<Webhook>,
+    /// Where per-chat state lives.
+    pub storage: StorageKind,
 }
 
 /// Webhook mode: Telegram posts updates to `url`, which reaches this process at `listen`.
@@ -89,16 +156,22 @@ impl std::fmt::Debug for Webhook {
 /// Runs the bot (long polling, or a webhook) until `shutdown` completes; then stops taking updates,
 /// finishes the ones in flight and confirms them to Telegram. Never returns early because
 /// Telegram is unreachable: it keeps retrying until told to stop.
-pub async fn run<F>(bot: Bot, engine: Arc<Engine>, options: Options, shutdown: F)
+pub async fn run<F>(
+    bot: Bot,
+    engine: Arc<Engine>,
+    options: Options,
+    shutdown: F,
+) -> Result<(), StorageError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let storage = open_storage(&options.storage).await?;
     let bot = bot.throttle(Limits::default());
     register_commands(&bot).await;
     let log = Arc::new(UnansweredLog::new(options.unanswered.clone()));
     let dispatcher_bot = bot.clone();
     let mut dispatcher = Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![engine, log, InMemStorage::<ChatState>::new()])
+        .dependencies(dptree::deps![engine, log, storage])
         .default_handler(|_| async {})
         .build();
     let token = dispatcher.shutdown_token();
@@ -161,6 +234,7 @@ where
         }
     }
     tracing::info!("bot stopped");
+    Ok(())
 }
 
 /// The whole handler tree.
@@ -175,7 +249,7 @@ pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {
     dptree::entry()
         .branch(Update::filter_inline_query().endpoint(inline_lookup))
         .branch(
-            dialogue::enter::<Update, InMemStorage<ChatState>, ChatState, _>()
+            dialogue::enter::<Update, ErasedStorage<ChatState>, ChatState, _>()
                 .branch(messages)
                 .branch(callbacks),
         )
@@ -265,12 +339,41 @@ async fn question(
     dialogue: ChatDialogue,
 ) -> HandlerResult {
     let started = Instant::now();
-    let state = dialogue.get().await?.unwrap_or_default();
+    let mut state = dialogue.get().await?.unwrap_or_default();
     let raw = msg.text().unwrap_or_default();
+    let picked = raw
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| state.offered.get(n.wrapping_sub(1)))
+        .zip(state.offered_lang)
+        .and_then(|(id, lang)| engine.entry(lang, id));
+    if let Some(entry) = picked {
+        for part in render::split_html(&render::entry_html(&entry), TELEGRAM_MAX) {
+            send_html(&bot, msg.chat.id, &part, None).await?;
+        }
+        tracing::info!(update = "message", chat = chat_kind(&msg), entry = %entry.id, "picked an alternative");
+        return Ok(());
+    }
     // In groups, the mention is addressing, not part of the question.
     let text = raw.replace(&format!("@{}", me.username()), " ");
     let reply = engine.ask_in(&text, state.lang);
     tracing::debug!(question = %text, "question");
+    let (offered, offered_lang) = match &reply {
+        Reply::Answer(a) if a.suggest && !a.alternatives.is_empty() => (
+            a.alternatives
+                .iter()
+                .map(|c| c.entry.id.to_string())
+                .collect(),
+            Some(a.lang),
+        ),
+        _ => (Vec::new(), None),
+    };
+    if offered != state.offered || offered_lang != state.offered_lang {
+        state.offered = offered;
+        state.offered_lang = offered_lang;
+        dialogue.update(state.clone()).await?;
+    }
     match &reply {
         Reply::Answer(answer) => {
             let html = render::entry_html(&answer.best.entry);

@@ -85,6 +85,14 @@ enum Command {
         /// Webhook mode: the secret Telegram must send back; replicas share it.
         #[arg(long, env = "FAQBOT_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
+        /// Per-chat state: memory, sqlite:PATH or redis://HOST (shared by replicas).
+        #[arg(
+            long,
+            env = "FAQBOT_STORAGE",
+            default_value = "memory",
+            hide_env_values = true
+        )]
+        storage: faqbot::bot::StorageKind,
     },
     /// Group an unanswered-questions log by best candidate, most frequent first.
     Review { file: PathBuf },
@@ -140,6 +148,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             webhook_url,
             listen,
             webhook_secret,
+            storage,
         } => {
             let webhook = webhook_url
                 .zip(listen)
@@ -153,6 +162,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 faqbot::bot::Options {
                     unanswered,
                     webhook,
+                    storage,
                 },
             )
         }

@@ -36,7 +36,7 @@ pub fn run(
     }
     let engine = Arc::new(open()?);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()));
+    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }
 
