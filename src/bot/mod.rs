@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
+pub use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::serializer::Json;
 use teloxide::dispatching::dialogue::{
@@ -123,7 +123,7 @@ pub enum Command {
 }
 
 /// Options of a bot run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Where escalated questions are appended, one JSON line each.
     pub unanswered: Option<std::path::PathBuf>,
@@ -131,6 +131,19 @@ pub struct Options {
     pub webhook: Option<Webhook>,
     /// Where per-chat state lives.
     pub storage: StorageKind,
+    /// Outgoing rate limits; Telegram's own by default. Load tests raise them.
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            unanswered: None,
+            webhook: None,
+            storage: StorageKind::Memory,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// Webhook mode: Telegram posts updates to `url`, which reaches this process at `listen`.
@@ -166,7 +179,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let storage = open_storage(&options.storage).await?;
-    let bot = bot.throttle(Limits::default());
+    let bot = bot.throttle(options.limits);
     register_commands(&bot).await;
     let log = Arc::new(UnansweredLog::new(options.unanswered.clone()));
     let dispatcher_bot = bot.clone();

@@ -163,6 +163,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                     unanswered,
                     webhook,
                     storage,
+                    ..faqbot::bot::Options::default()
                 },
             )
         }

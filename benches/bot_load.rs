@@ -1,0 +1,142 @@
+//! Load test of the bot: many updates from many chats pushed through the fake Bot API
+//! server, handled by faqbot and, for scale, by a minimal echo bot on the same server.
+//! Each bot runs in its own process so that its peak memory is its own.
+//!
+//! `cargo bench --bench bot_load` prints updates per second and peak RSS for both.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+#[allow(dead_code)]
+#[path = "../tests/fake_telegram.rs"]
+mod fake_telegram;
+
+use fake_telegram::{FakeTelegram, TOKEN, private_text};
+use faqbot::bot::{self, Limits, Options};
+use faqbot::{Engine, Settings};
+use teloxide::prelude::*;
+
+const UPDATES: usize = 3000;
+const CHATS: i64 = 600;
+
+/// No per-chat or global limit: the test measures the bot, not Telegram's rate limits.
+fn unlimited() -> Limits {
+    Limits {
+        messages_per_sec_chat: 10_000,
+        messages_per_min_chat: 1_000_000,
+        messages_per_min_channel_or_supergroup: 1_000_000,
+        messages_per_sec_overall: 1_000_000,
+    }
+}
+
+fn questions() -> Vec<String> {
+    ["pt", "es"]
+        .iter()
+        .flat_map(|lang| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/questions/{lang}.tsv"));
+            faqbot::eval::load(&path).expect("corpus")
+        })
+        .map(|q| q.text)
+        .collect()
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn one(kind: &str) {
+    let server = FakeTelegram::start().await;
+    let questions = questions();
+    for n in 0..UPDATES {
+        let chat = 1_000 + (n as i64 % CHATS);
+        server.push(private_text(chat, "pt-br", &questions[n % questions.len()]));
+    }
+    let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().expect("url"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let task = match kind {
+        "faqbot" => {
+            let index = tempfile::tempdir().expect("temp dir");
+            let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+            let engine =
+                Arc::new(Engine::open(&faq, index.path(), Settings::default()).expect("engine"));
+            let options = Options {
+                limits: unlimited(),
+                ..Options::default()
+            };
+            tokio::spawn(async move {
+                let _keep = index;
+                bot::run(telegram, engine, options, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("bot");
+            })
+        }
+        _ => {
+            let telegram = telegram.throttle(unlimited());
+            let handler = Update::filter_message().endpoint(
+                |bot: teloxide::adaptors::Throttle<Bot>, msg: Message| async move {
+                    bot.send_message(msg.chat.id, msg.text().unwrap_or_default().to_string())
+                        .await?;
+                    respond(())
+                },
+            );
+            let mut dispatcher = Dispatcher::builder(telegram, handler).build();
+            let token = dispatcher.shutdown_token();
+            tokio::spawn(async move {
+                let _ = stopped.await;
+                if let Ok(done) = token.shutdown() {
+                    done.await;
+                }
+            });
+            tokio::spawn(async move { dispatcher.dispatch().await })
+        }
+    };
+    // faqbot follows some answers with a "did you mean" message: count one reply per
+    // update by leaving those out.
+    server
+        .wait_for("sendMessage", UPDATES, |body| {
+            let text = body["text"].as_str().unwrap_or_default();
+            !text.starts_with("Você quis dizer") && !text.starts_with("¿Quisiste decir")
+        })
+        .await;
+    let elapsed = started.elapsed();
+    let _ = stop.send(());
+    let _ = task.await;
+    println!(
+        "{kind:<7} {UPDATES} updates from {CHATS} chats in {:.2} s: {:.0} updates/s, peak RSS {} MiB",
+        elapsed.as_secs_f64(),
+        UPDATES as f64 / elapsed.as_secs_f64(),
+        peak_rss_kib() / 1024
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; a child gets the bot to run.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(kind) = args.iter().find_map(|a| a.strip_prefix("--run=")) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(one(kind));
+        return;
+    }
+    let me = std::env::current_exe().expect("current exe");
+    for kind in ["echo", "faqbot"] {
+        let status = std::process::Command::new(&me)
+            .arg(format!("--run={kind}"))
+            .status()
+            .expect("child");
+        assert!(status.success(), "{kind} load run failed");
+    }
+}
