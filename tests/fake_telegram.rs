@@ -23,6 +23,7 @@ struct Inner {
     next_update_id: i64,
     next_message_id: i64,
     fail_sends_with_429: usize,
+    fail_sends_with_502: usize,
 }
 
 /// A running fake server.
@@ -62,6 +63,11 @@ impl FakeTelegram {
 
     pub fn fail_sends_with_429(&self, times: usize) {
         self.inner.lock().unwrap().fail_sends_with_429 = times;
+    }
+
+    /// The next `times` sendMessage get a proxy's 502 page, not JSON.
+    pub fn fail_sends_with_502(&self, times: usize) {
+        self.inner.lock().unwrap().fail_sends_with_502 = times;
     }
 
     /// Every request so far: method (lower case) and JSON body.
@@ -163,6 +169,14 @@ async fn handle(
                 }
             }
             "sendmessage" => {
+                if inner.fail_sends_with_502 > 0 {
+                    inner.fail_sends_with_502 -= 1;
+                    return (
+                        axum::http::StatusCode::BAD_GATEWAY,
+                        "<html><body>502 Bad Gateway</body></html>",
+                    )
+                        .into_response();
+                }
                 if inner.fail_sends_with_429 > 0 {
                     inner.fail_sends_with_429 -= 1;
                     return axum::Json(json!({

@@ -280,6 +280,21 @@ async fn a_429_on_send_message_is_retried_and_delivered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_502_from_a_proxy_is_retried_and_delivered() {
+    let bot = Running::start(Options::default()).await;
+    // teloxide itself waits 10 s after a 5xx before reporting it: one failure is enough.
+    bot.server.fail_sends_with_502(1);
+    bot.server
+        .push(private_text(112, "es", "¿Es obligatoria la actualización?"));
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(112)).await;
+    assert_eq!(
+        sent[0]["text"], sent[1]["text"],
+        "the same message, sent again"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalations_are_logged_masked_and_reviewed() {
     let scratch = tempfile::tempdir().unwrap();
     let log = scratch.path().join("unanswered.jsonl");

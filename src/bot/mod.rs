@@ -574,7 +574,10 @@ where
         };
         let wait = match &error {
             RequestError::RetryAfter(after) => after.duration(),
-            RequestError::Network(_) | RequestError::Io(_) => pause,
+            // Network loss; a proxy's 5xx page (not JSON); Telegram's own 5xx.
+            RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+                pause
+            }
             RequestError::Api(ApiError::Unknown(text))
                 if text.contains("Internal") || text.contains("Bad Gateway") =>
             {
