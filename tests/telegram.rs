@@ -185,13 +185,21 @@ async fn start_help_and_lang_commands() {
 
     // /lang es, then a Portuguese word is answered in Spanish.
     bot.server.push(private_text(108, "pt-br", "/lang es"));
-    bot.server.wait_for("sendMessage", 1, to_chat(108)).await;
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(108)).await;
+    assert_eq!(sent[0]["text"], "Idioma de las respuestas: es");
     bot.server.push(private_text(108, "pt-br", "obrigatório"));
     let sent = bot.server.wait_for("sendMessage", 2, to_chat(108)).await;
     let text = sent[1]["text"].as_str().unwrap();
     assert!(
         text.contains("¿Es obligatoria esta actualización?"),
         "{text}"
+    );
+
+    bot.server.push(private_text(113, "pt-br", "/lang auto"));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(113)).await;
+    assert_eq!(
+        sent[0]["text"],
+        "Idioma das respostas: auto\n\nIdioma de las respuestas: auto"
     );
 
     let menus = bot.server.wait_for("setMyCommands", 3, |_| true).await;

@@ -299,15 +299,28 @@ fn langs_or_both(lang: Option<Lang>) -> Vec<Lang> {
     lang.map_or_else(|| Lang::ALL.to_vec(), |l| vec![l])
 }
 
+/// The same message in each of `langs`, one paragraph each.
+fn in_langs(langs: &[Lang], phrase: impl Fn(Lang) -> String) -> String {
+    langs
+        .iter()
+        .map(|&l| phrase(l))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A fixed phrase of `lang`, escaped for Telegram HTML.
+fn phrase(lang: Lang, pick: impl Fn(&render::Messages) -> &'static str) -> String {
+    render::escape_html(pick(render::messages(lang)))
+}
+
 async fn command(bot: FaqBot, msg: Message, cmd: Command, dialogue: ChatDialogue) -> HandlerResult {
     let started = Instant::now();
     let mut state = dialogue.get().await?.unwrap_or_default();
     let text = match cmd {
-        Command::Start | Command::Help => langs_or_both(chat_lang(&state, &msg))
-            .into_iter()
-            .map(render::welcome_html)
-            .collect::<Vec<_>>()
-            .join("\n\n"),
+        Command::Start | Command::Help => in_langs(
+            &langs_or_both(chat_lang(&state, &msg)),
+            render::welcome_html,
+        ),
         Command::Lang(arg) => {
             let arg = arg.trim();
             let parsed = match arg {
@@ -318,18 +331,12 @@ async fn command(bot: FaqBot, msg: Message, cmd: Command, dialogue: ChatDialogue
                 Ok(lang) => {
                     state.lang = lang;
                     dialogue.update(state.clone()).await?;
-                    langs_or_both(lang)
-                        .into_iter()
-                        .map(|l| render::escape_html(render::messages(l).lang_set))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                        + &format!(" {}", lang.map_or("auto", Lang::code))
+                    let setting = lang.map_or("auto", Lang::code);
+                    in_langs(&langs_or_both(lang), |l| {
+                        format!("{} {setting}", phrase(l, |m| m.lang_set))
+                    })
                 }
-                Err(_) => Lang::ALL
-                    .iter()
-                    .map(|l| render::escape_html(render::messages(*l).lang_usage))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                Err(_) => in_langs(&Lang::ALL, |l| phrase(l, |m| m.lang_usage)),
             }
         }
     };
@@ -401,7 +408,7 @@ async fn question(
                         callback_data(answer.lang, c.entry.id.as_str()),
                     )]
                 });
-                let text = render::escape_html(render::messages(answer.lang).did_you_mean);
+                let text = phrase(answer.lang, |m| m.did_you_mean);
                 send_html(
                     &bot,
                     msg.chat.id,
@@ -430,19 +437,10 @@ fn escalation_message(
 ) -> (String, Option<InlineKeyboardMarkup>) {
     if escalation.reason == Reason::Greeting {
         let langs = langs_or_both(escalation.detected.lang.or(fallback));
-        let text = langs
-            .iter()
-            .map(|l| render::escape_html(render::messages(*l).greeting))
-            .collect::<Vec<_>>()
-            .join("\n\n");
-        return (text, None);
+        return (in_langs(&langs, |l| phrase(l, |m| m.greeting)), None);
     }
-    let text = escalation
-        .contacts
-        .iter()
-        .map(|(l, _)| render::escape_html(render::messages(*l).reason(escalation.reason)))
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let langs: Vec<Lang> = escalation.contacts.iter().map(|(l, _)| *l).collect();
+    let text = in_langs(&langs, |l| phrase(l, |m| m.reason(escalation.reason)));
     let buttons: Vec<Vec<InlineKeyboardButton>> = escalation
         .contacts
         .iter()
@@ -455,11 +453,9 @@ fn escalation_message(
 
 async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) -> HandlerResult {
     let state = dialogue.get().await?.unwrap_or_default();
-    let text = langs_or_both(chat_lang(&state, &msg))
-        .into_iter()
-        .map(|l| render::escape_html(render::messages(l).text_only))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = in_langs(&langs_or_both(chat_lang(&state, &msg)), |l| {
+        phrase(l, |m| m.text_only)
+    });
     send_html(&bot, msg.chat.id, &text, None).await?;
     tracing::info!(update = "non_text", chat = chat_kind(&msg), "handled");
     Ok(())
