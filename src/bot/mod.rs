@@ -32,6 +32,7 @@ use teloxide::{ApiError, RequestError};
 pub use unanswered::{UnansweredLog, mask_personal_data, review};
 
 use crate::engine::Engine;
+use crate::faq::Entry;
 use crate::lang::Lang;
 use crate::render::{self, TELEGRAM_MAX};
 use crate::reply::{Reason, Reply};
@@ -369,9 +370,7 @@ async fn question(
         .zip(state.offered_lang)
         .and_then(|(id, lang)| engine.entry(lang, id));
     if let Some(entry) = picked {
-        for part in render::split_html(&render::entry_html(&entry), TELEGRAM_MAX) {
-            send_html(&bot, msg.chat.id, &part, None).await?;
-        }
+        send_entry(&bot, msg.chat.id, &entry).await?;
         tracing::info!(update = "message", chat = chat_kind(&msg), entry = %entry.id, "picked an alternative");
         return Ok(());
     }
@@ -396,11 +395,7 @@ async fn question(
     }
     match &reply {
         Reply::Answer(answer) => {
-            let html = render::entry_html(&answer.best.entry);
-            let parts = render::split_html(&html, TELEGRAM_MAX);
-            for part in &parts {
-                send_html(&bot, msg.chat.id, part, None).await?;
-            }
+            send_entry(&bot, msg.chat.id, &answer.best.entry).await?;
             if answer.suggest && !answer.alternatives.is_empty() {
                 let buttons = answer.alternatives.iter().map(|c| {
                     vec![InlineKeyboardButton::callback(
@@ -480,9 +475,7 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
     });
     let chat = q.regular_message().map(|m| m.chat.id);
     if let (Some(entry), Some(chat)) = (chosen, chat) {
-        for part in render::split_html(&render::entry_html(&entry), TELEGRAM_MAX) {
-            send_html(&bot, chat, &part, None).await?;
-        }
+        send_entry(&bot, chat, &entry).await?;
         tracing::info!(
             update = "callback",
             entry = %entry.id,
@@ -532,6 +525,14 @@ async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> Hand
         elapsed_us = started.elapsed().as_micros() as u64,
         "handled"
     );
+    Ok(())
+}
+
+/// Sends an entry as Telegram HTML, in as many messages as its length needs.
+async fn send_entry(bot: &FaqBot, chat: ChatId, entry: &Entry) -> Result<(), RequestError> {
+    for part in render::split_html(&render::entry_html(entry), TELEGRAM_MAX) {
+        send_html(bot, chat, &part, None).await?;
+    }
     Ok(())
 }
 
