@@ -9,10 +9,16 @@
 //! - [`analysis`] is the text pipeline (NFKC, case, stop words, accents, stemming);
 //! - [`index`] builds and opens the tantivy index, rebuilding it when the sources change;
 //! - [`detect`] tells Portuguese, Spanish and anything else apart;
-//! - [`render`] writes entries and replies as plain text;
 //! - [`engine`] ranks entries and decides, with [`confidence`], to answer or escalate,
 //!   giving a [`Reply`];
-
+//! - [`eval`] runs a question corpus and reports accuracy and every failure.
+//!
+//! Front ends only translate between their medium and the engine:
+//!
+//! - [`render`] writes entries and replies as plain text and Telegram HTML, with the
+//!   customer-facing phrases in both languages;
+//! - [`bot`] is the Telegram bot (teloxide), handed its `Bot` and a shutdown future;
+//! - the `faqbot` binary is the command line.
 //!
 //! ```no_run
 //! use faqbot::{Engine, Reply, Settings};
