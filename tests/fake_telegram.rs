@@ -1,7 +1,8 @@
 //! A fake Telegram Bot API server on 127.0.0.1: it serves queued updates to `getUpdates`,
-//! records every request, and can answer `sendMessage` with 429 a given number of times.
+//! records every request, and can fail chosen methods a given number of times (429, or a
+//! proxy's 502 page).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +23,8 @@ struct Inner {
     calls: Vec<(String, Value)>,
     next_update_id: i64,
     next_message_id: i64,
-    fail_sends_with_429: usize,
+    /// Method (lower case) → how many more calls get a 429.
+    fail_with_429: HashMap<String, usize>,
     fail_sends_with_502: usize,
 }
 
@@ -61,8 +63,13 @@ impl FakeTelegram {
         inner.updates.push_back(update);
     }
 
-    pub fn fail_sends_with_429(&self, times: usize) {
-        self.inner.lock().unwrap().fail_sends_with_429 = times;
+    /// The next `times` calls of `method` get a 429 with `retry_after` 1.
+    pub fn fail_with_429(&self, method: &str, times: usize) {
+        self.inner
+            .lock()
+            .unwrap()
+            .fail_with_429
+            .insert(method.to_ascii_lowercase(), times);
     }
 
     /// The next `times` sendMessage get a proxy's 502 page, not JSON.
@@ -150,6 +157,15 @@ async fn handle(
     let reply = {
         let mut inner = inner.lock().unwrap();
         inner.calls.push((method.clone(), body.clone()));
+        if let Some(left) = inner.fail_with_429.get_mut(&method).filter(|n| **n > 0) {
+            *left -= 1;
+            return axum::Json(json!({
+                "ok": false, "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }))
+            .into_response();
+        }
         match method.as_str() {
             "getme" => Some(json!({
                 "id": BOT_ID, "is_bot": true, "first_name": "FAQ", "username": BOT_USERNAME,
@@ -176,15 +192,6 @@ async fn handle(
                         "<html><body>502 Bad Gateway</body></html>",
                     )
                         .into_response();
-                }
-                if inner.fail_sends_with_429 > 0 {
-                    inner.fail_sends_with_429 -= 1;
-                    return axum::Json(json!({
-                        "ok": false, "error_code": 429,
-                        "description": "Too Many Requests: retry after 1",
-                        "parameters": {"retry_after": 1},
-                    }))
-                    .into_response();
                 }
                 inner.next_message_id += 1;
                 Some(json!({

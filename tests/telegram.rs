@@ -276,7 +276,7 @@ async fn inline_mode_returns_entries_for_agents() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_on_send_message_is_retried_and_delivered() {
     let bot = Running::start(Options::default()).await;
-    bot.server.fail_sends_with_429(1);
+    bot.server.fail_with_429("sendMessage", 1);
     bot.server
         .push(private_text(110, "pt-br", "A atualização é obrigatória?"));
     let sent = bot.server.wait_for("sendMessage", 2, to_chat(110)).await;
@@ -284,6 +284,40 @@ async fn a_429_on_send_message_is_retried_and_delivered() {
         sent[0]["text"], sent[1]["text"],
         "the same message, sent again"
     );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_callback_and_inline_answers_is_retried() {
+    let bot = Running::start(Options::default()).await;
+    bot.server.fail_with_429("answerCallbackQuery", 1);
+    bot.server.fail_with_429("answerInlineQuery", 1);
+    bot.server.push(json!({"callback_query": {
+        "id": "cb-429", "chat_instance": "ci",
+        "from": {"id": 113, "is_bot": false, "first_name": "Ana"},
+        "data": "e:es:migrate-infra-to-aws/aws-faq-6",
+        "message": {"message_id": 9, "date": 1_700_000_000,
+                    "chat": {"id": 113, "type": "private", "first_name": "Ana"}, "text": "…"},
+    }}));
+    bot.server.push(json!({"inline_query": {
+        "id": "iq-429", "query": "¿es obligatoria?", "offset": "",
+        "from": {"id": 301, "is_bot": false, "first_name": "Agente"},
+    }}));
+    bot.server
+        .wait_for("answerCallbackQuery", 2, |b| {
+            b["callback_query_id"] == "cb-429"
+        })
+        .await;
+    let inline = bot
+        .server
+        .wait_for("answerInlineQuery", 2, |b| b["inline_query_id"] == "iq-429")
+        .await;
+    assert_eq!(
+        inline[0]["results"], inline[1]["results"],
+        "the same answer, sent again"
+    );
+    // The chosen entry still arrives after the callback's retry.
+    bot.server.wait_for("sendMessage", 1, to_chat(113)).await;
     bot.stop().await;
 }
 
