@@ -38,6 +38,14 @@ impl EntryId {
     pub fn local(&self) -> &str {
         self.0.split_once('/').map_or(&self.0, |(_, local)| local)
     }
+
+    /// 16 hex digits standing for the id where its length is capped (Telegram's 64-byte
+    /// callback data); stable across builds and processes.
+    pub fn digest(&self) -> String {
+        let mut hash = Fnv::default();
+        hash.write(self.0.as_bytes());
+        format!("{:016x}", hash.0)
+    }
 }
 
 impl From<String> for EntryId {

@@ -32,7 +32,7 @@ use teloxide::{ApiError, RequestError};
 pub use unanswered::{UnansweredLog, mask_personal_data, review};
 
 use crate::engine::Engine;
-use crate::faq::Entry;
+use crate::faq::{Entry, EntryId};
 use crate::lang::Lang;
 use crate::render::{self, TELEGRAM_MAX};
 use crate::reply::{Reason, Reply};
@@ -400,7 +400,7 @@ async fn question(
                 let buttons = answer.alternatives.iter().map(|c| {
                     vec![InlineKeyboardButton::callback(
                         c.entry.title.clone(),
-                        callback_data(answer.lang, c.entry.id.as_str()),
+                        callback_data(answer.lang, &c.entry.id),
                     )]
                 });
                 let text = phrase(answer.lang, |m| m.did_you_mean);
@@ -456,9 +456,43 @@ async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) -> HandlerR
     Ok(())
 }
 
-/// `e:<lang>:<entry id>`: well under Telegram's 64 bytes for these ids.
-fn callback_data(lang: Lang, id: &str) -> String {
-    format!("e:{}:{id}", lang.code())
+/// Telegram's cap on callback data and inline result ids, in bytes.
+const TELEGRAM_ID_MAX: usize = 64;
+
+/// `e:<lang>:<entry id>`, or `h:<lang>:<digest>` when the id would pass Telegram's cap.
+fn callback_data(lang: Lang, id: &EntryId) -> String {
+    let full = format!("e:{}:{}", lang.code(), id.as_str());
+    if full.len() <= TELEGRAM_ID_MAX {
+        full
+    } else {
+        format!("h:{}:{}", lang.code(), id.digest())
+    }
+}
+
+/// The entry a button stands for, if it still exists.
+fn chosen_entry(engine: &Engine, data: &str) -> Option<Arc<Entry>> {
+    let (kind, rest) = data.split_once(':')?;
+    let (lang, key) = rest.split_once(':')?;
+    let lang = lang.parse().ok()?;
+    match kind {
+        "e" => engine.entry(lang, key),
+        "h" => engine
+            .entries(lang)
+            .iter()
+            .find(|entry| entry.id.digest() == key)
+            .cloned(),
+        _ => None,
+    }
+}
+
+/// An inline result id: unique per entry and language, within Telegram's cap.
+fn result_id(entry: &Entry) -> String {
+    let id = format!("{}:{}", entry.lang, entry.id.local());
+    if id.len() <= TELEGRAM_ID_MAX {
+        id
+    } else {
+        format!("{}:{}", entry.lang, entry.id.digest())
+    }
 }
 
 async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) -> HandlerResult {
@@ -468,11 +502,10 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
         bot.answer_callback_query(id.clone()).send()
     })
     .await?;
-    let chosen = q.data.as_deref().and_then(|data| {
-        let rest = data.strip_prefix("e:")?;
-        let (lang, id) = rest.split_once(':')?;
-        engine.entry(lang.parse().ok()?, id)
-    });
+    let chosen = q
+        .data
+        .as_deref()
+        .and_then(|data| chosen_entry(&engine, data));
     let chat = q.regular_message().map(|m| m.chat.id);
     if let (Some(entry), Some(chat)) = (chosen, chat) {
         send_entry(&bot, chat, &entry).await?;
@@ -504,7 +537,7 @@ async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> Hand
                 let content = InputMessageContentText::new(html).parse_mode(ParseMode::Html);
                 InlineQueryResult::Article(
                     InlineQueryResultArticle::new(
-                        format!("{}:{}", hit.entry.lang, hit.entry.id.local()),
+                        result_id(&hit.entry),
                         hit.entry.title.clone(),
                         InputMessageContent::Text(content),
                     )
@@ -650,5 +683,44 @@ async fn register_commands(bot: &FaqBot) {
         if let Err(error) = result {
             tracing::warn!(%error, "could not register the command menu");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_data_stays_under_telegrams_cap() {
+        let short = EntryId::new("migrate-infra-to-aws", "aws-faq-6");
+        assert_eq!(
+            callback_data(Lang::Pt, &short),
+            "e:pt:migrate-infra-to-aws/aws-faq-6"
+        );
+        let long = EntryId::new(&"a-very-long-page-anchor".repeat(3), "section-1");
+        let data = callback_data(Lang::Es, &long);
+        assert!(data.len() <= TELEGRAM_ID_MAX, "{data}");
+        assert_eq!(data, format!("h:es:{}", long.digest()));
+        assert_ne!(long.digest(), short.digest());
+    }
+
+    #[test]
+    fn buttons_lead_back_to_their_entry_by_id_or_digest() {
+        let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let index = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&faq, index.path(), crate::Settings::default()).unwrap();
+        for lang in Lang::ALL {
+            for entry in engine.entries(lang) {
+                let by_id = chosen_entry(&engine, &callback_data(lang, &entry.id));
+                let by_digest =
+                    chosen_entry(&engine, &format!("h:{}:{}", lang.code(), entry.id.digest()));
+                for chosen in [by_id, by_digest] {
+                    let chosen = chosen.expect("an entry");
+                    assert_eq!((chosen.lang, &chosen.id), (lang, &entry.id));
+                }
+            }
+        }
+        assert!(chosen_entry(&engine, "h:pt:0000000000000000").is_none());
+        assert!(chosen_entry(&engine, "x:pt:whatever").is_none());
     }
 }

@@ -71,7 +71,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Run the Telegram bot (long polling). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
+    /// Run the Telegram bot (long polling unless --webhook-url). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
     Bot {
         /// Append every escalated question to this file, one JSON line each.
         #[arg(long)]
