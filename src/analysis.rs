@@ -4,7 +4,8 @@
 //!
 //! 1. Unicode NFKC and lower-casing (`ﬁ` → `fi`, full-width letters → ASCII), URLs and
 //!    e-mail addresses dropped, then split on anything that is not a letter or digit, so
-//!    `¿Cuándo`, `l'actualització`, `atualização🙏` give clean words;
+//!    `¿Cuándo`, `l'actualització`, `atualização🙏` give clean words; chat shorthands of the
+//!    language written out (`qdo` → `quando`, `msj` → `mensaje`);
 //! 2. the language's stop words, *before* accent folding because the lists are accented
 //!    (`não`, `está`); their folded forms and chat shorthands (`vc`, `pra`, `q`) are added;
 //! 3. accent folding (`atualização` → `atualizacao`);
@@ -41,6 +42,61 @@ const ES_CHAT_STOP: &[&str] = &[
     "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
     // Verbs that frame a request rather than say what it is about.
     "quiero", "quería", "quisiera", "saber", "entender",
+];
+
+/// Chat shorthands of Portuguese and the words they stand for: customers type `qdo` and
+/// `infra`, the page says `quando` and `infraestrutura`.
+const PT_SHORTHANDS: &[(&str, &str)] = &[
+    ("qd", "quando"),
+    ("qdo", "quando"),
+    ("qnd", "quando"),
+    ("qndo", "quando"),
+    ("qto", "quanto"),
+    ("qnto", "quanto"),
+    ("qnt", "quanto"),
+    ("qtos", "quantos"),
+    ("qntos", "quantos"),
+    ("qtas", "quantas"),
+    ("qq", "qualquer"),
+    ("n", "não"),
+    ("ñ", "não"),
+    ("msg", "mensagem"),
+    ("msgs", "mensagens"),
+    ("hj", "hoje"),
+    ("agr", "agora"),
+    ("dps", "depois"),
+    ("mt", "muito"),
+    ("mto", "muito"),
+    ("td", "tudo"),
+    ("tds", "todos"),
+    ("ngm", "ninguém"),
+    ("nd", "nada"),
+    ("infra", "infraestrutura"),
+    ("info", "informação"),
+    ("infos", "informações"),
+    ("config", "configuração"),
+];
+/// The same for Spanish.
+const ES_SHORTHANDS: &[(&str, &str)] = &[
+    ("cdo", "cuando"),
+    ("qdo", "cuando"),
+    ("cto", "cuánto"),
+    ("ctos", "cuántos"),
+    ("porq", "porque"),
+    ("x", "por"),
+    ("d", "de"),
+    ("pa", "para"),
+    ("tmb", "también"),
+    ("tb", "también"),
+    ("msj", "mensaje"),
+    ("msje", "mensaje"),
+    ("msjs", "mensajes"),
+    ("dnd", "dónde"),
+    ("nd", "nada"),
+    ("infra", "infraestructura"),
+    ("info", "información"),
+    ("config", "configuración"),
+    ("ñ", "no"),
 ];
 
 /// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
@@ -90,7 +146,7 @@ fn tantivy_stop_words(lang: Lang) -> &'static [&'static str] {
 
 /// The full analyzer of `lang`: what the index and the questions go through.
 pub fn analyzer(lang: Lang) -> TextAnalyzer {
-    TextAnalyzer::builder(ChatTokenizer::default())
+    TextAnalyzer::builder(ChatTokenizer::for_lang(lang))
         .filter(RemoveLongFilter::limit(40))
         .filter(StopWordFilter::remove(stop_words(lang)))
         .filter(AsciiFoldingFilter)
@@ -135,10 +191,24 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// Splits chat text into words: NFKC, lower case, no URLs, no e-mail addresses.
+/// Splits chat text into words: NFKC, lower case, no URLs, no e-mail addresses; with a
+/// language, its chat shorthands written out.
 #[derive(Clone, Default)]
 pub struct ChatTokenizer {
     tokens: Vec<Token>,
+    shorthands: &'static [(&'static str, &'static str)],
+}
+
+impl ChatTokenizer {
+    pub fn for_lang(lang: Lang) -> ChatTokenizer {
+        ChatTokenizer {
+            tokens: Vec::new(),
+            shorthands: match lang {
+                Lang::Pt => PT_SHORTHANDS,
+                Lang::Es => ES_SHORTHANDS,
+            },
+        }
+    }
 }
 
 /// The words of one text, produced up front: questions and entries are short.
@@ -159,12 +229,18 @@ impl Tokenizer for ChatTokenizer {
             }
             let normalized: String = chunk.nfkc().flat_map(char::to_lowercase).collect();
             let mut start = None;
+            let shorthands = self.shorthands;
             let mut push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
+                let word = &normalized[from..to];
+                let word = shorthands
+                    .iter()
+                    .find(|(short, _)| *short == word)
+                    .map_or(word, |(_, long)| long);
                 tokens.push(Token {
                     offset_from: offset,
                     offset_to: offset + chunk.len(),
                     position,
-                    text: normalized[from..to].to_string(),
+                    text: word.to_string(),
                     position_length: 1,
                 });
                 position += 1;
@@ -266,6 +342,15 @@ mod tests {
             ),
             (Lang::Es, "¡Obligatoria!", &["obligatori"]),
             (Lang::Es, "l'actualització", &["l", "actualitzaci"]),
+            // Chat shorthands are written out before anything else.
+            (
+                Lang::Pt,
+                "qdo muda a infra?",
+                &["quand", "mud", "infraestrutur"],
+            ),
+            (Lang::Pt, "n recebi a msg", &["nao", "receb", "mensag"]),
+            (Lang::Es, "x cuanto tiempo?", &["cuant", "tiemp"]),
+            (Lang::Es, "cdo llega el msj", &["cuand", "lleg", "mensaj"]),
         ];
         for (lang, text, want) in table {
             let got = terms(&mut analyzer(*lang), text);

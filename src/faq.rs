@@ -17,7 +17,7 @@ use crate::lang::Lang;
 use crate::markdown::{self, Block, Inline};
 
 /// Bumped whenever parsing, analysis or the index schema change: old indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The id of an entry: `<page anchor>/<section anchor>` or `<page>/<section>-<n>`; the same
 /// in every language.
