@@ -26,11 +26,12 @@ use crate::lang::Lang;
 
 /// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
 const PT_CHAT_STOP: &[&str] = &[
-    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "oq", "pq", "tb", "tbm", "ta",
-    "to", "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi",
-    "sobre", "alguma", "algum", "qual", "quais",
-    // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser").
-    "ser", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
+    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "pq", "tb", "tbm", "ta", "to",
+    "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre",
+    "alguma", "algum", "qual", "quais",
+    // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser"),
+    // and `é`, which the Snowball list lacks.
+    "ser", "é", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
     // Verbs that frame a request rather than say what it is about.
     "quero", "queria", "gostaria", "saber", "entender",
 ];
@@ -47,6 +48,7 @@ const ES_CHAT_STOP: &[&str] = &[
 /// Chat shorthands of Portuguese and the words they stand for: customers type `qdo` and
 /// `infra`, the page says `quando` and `infraestrutura`.
 const PT_SHORTHANDS: &[(&str, &str)] = &[
+    ("oq", "oque"),
     ("qd", "quando"),
     ("qdo", "quando"),
     ("qnd", "quando"),
@@ -105,7 +107,7 @@ const KEEP: &[&str] = &[
     "quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao",
 ];
 /// Spanish negation; not in [`KEEP`] because Portuguese `no` is "in the".
-const KEEP_ES: &[&str] = &["no"];
+const KEEP_ES: &[&str] = &["no", "qué"];
 
 /// The name under which the analyzer of `lang` is registered in tantivy.
 pub fn analyzer_name(lang: Lang) -> &'static str {
@@ -196,6 +198,7 @@ pub fn words(text: &str) -> Vec<String> {
 #[derive(Clone, Default)]
 pub struct ChatTokenizer {
     tokens: Vec<Token>,
+    lang: Option<Lang>,
     shorthands: &'static [(&'static str, &'static str)],
 }
 
@@ -203,10 +206,35 @@ impl ChatTokenizer {
     pub fn for_lang(lang: Lang) -> ChatTokenizer {
         ChatTokenizer {
             tokens: Vec::new(),
+            lang: Some(lang),
             shorthands: match lang {
                 Lang::Pt => PT_SHORTHANDS,
                 Lang::Es => ES_SHORTHANDS,
             },
+        }
+    }
+
+    /// "What" asks what something is, and the stop lists would drop it: Portuguese `o que`
+    /// becomes one word, `oque`; a Spanish question opening with `que` gets its accent,
+    /// `qué`, which is kept.
+    fn mark_what(&mut self) {
+        match self.lang {
+            Some(Lang::Pt) => {
+                let mut i = 0;
+                while i + 1 < self.tokens.len() {
+                    if self.tokens[i].text == "o" && self.tokens[i + 1].text == "que" {
+                        self.tokens[i + 1].text = "oque".to_string();
+                        self.tokens.remove(i);
+                    }
+                    i += 1;
+                }
+            }
+            Some(Lang::Es) => {
+                if let Some(first) = self.tokens.first_mut().filter(|t| t.text == "que") {
+                    first.text = "qué".to_string();
+                }
+            }
+            None => {}
         }
     }
 }
@@ -259,6 +287,7 @@ impl Tokenizer for ChatTokenizer {
                 push(s, normalized.len(), &mut self.tokens);
             }
         }
+        self.mark_what();
         ChatTokenStream {
             tokens: &mut self.tokens,
             next: 0,
@@ -327,7 +356,7 @@ mod tests {
             (
                 Lang::Pt,
                 "gostaria de saber o que está a ser atualizado",
-                &["atualiz"],
+                &["oqu", "atualiz"],
             ),
             (Lang::Es, "¿no puedo?", &["no", "pued"]),
             (
@@ -351,6 +380,13 @@ mod tests {
             (Lang::Pt, "n recebi a msg", &["nao", "receb", "mensag"]),
             (Lang::Es, "x cuanto tiempo?", &["cuant", "tiemp"]),
             (Lang::Es, "cdo llega el msj", &["cuand", "lleg", "mensaj"]),
+            // "What" survives the stop lists when it asks what something is.
+            (Lang::Pt, "o que é isso?", &["oqu"]),
+            (Lang::Pt, "oq muda", &["oqu", "mud"]),
+            (Lang::Pt, "acho que muda", &["acho", "mud"]),
+            (Lang::Es, "¿Qué cambia?", &["que", "cambi"]),
+            (Lang::Es, "que cambia", &["que", "cambi"]),
+            (Lang::Es, "dice que cambia", &["dic", "cambi"]),
         ];
         for (lang, text, want) in table {
             let got = terms(&mut analyzer(*lang), text);
