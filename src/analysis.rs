@@ -26,9 +26,9 @@ use crate::lang::Lang;
 
 /// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
 const PT_CHAT_STOP: &[&str] = &[
-    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "q", "pq", "tb", "tbm", "ta", "to",
-    "ne", "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre",
-    "alguma", "algum", "qual", "quais",
+    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "tb", "tbm", "ta", "to", "ne",
+    "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre", "alguma",
+    "algum", "qual", "quais",
     // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser"),
     // and `é`, which the Snowball list lacks.
     "ser", "é", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
@@ -37,8 +37,8 @@ const PT_CHAT_STOP: &[&str] = &[
 ];
 /// The same for chat Spanish.
 const ES_CHAT_STOP: &[&str] = &[
-    "q", "k", "xq", "pq", "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola",
-    "oye", "acerca", "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
+    "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola", "oye", "acerca",
+    "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
     // The auxiliaries of the future and the passive ("se va a actualizar").
     "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
     // Verbs that frame a request rather than say what it is about.
@@ -47,59 +47,38 @@ const ES_CHAT_STOP: &[&str] = &[
 
 /// Chat shorthands of Portuguese and the words they stand for: customers type `qdo` and
 /// `infra`, the page says `quando` and `infraestrutura`.
+#[rustfmt::skip]
 const PT_SHORTHANDS: &[(&str, &str)] = &[
-    ("oq", "oque"),
-    ("qd", "quando"),
-    ("qdo", "quando"),
-    ("qnd", "quando"),
-    ("qndo", "quando"),
-    ("qto", "quanto"),
-    ("qnto", "quanto"),
-    ("qnt", "quanto"),
-    ("qtos", "quantos"),
-    ("qntos", "quantos"),
-    ("qtas", "quantas"),
-    ("qq", "qualquer"),
-    ("n", "não"),
-    ("ñ", "não"),
-    ("msg", "mensagem"),
-    ("msgs", "mensagens"),
-    ("hj", "hoje"),
-    ("agr", "agora"),
-    ("dps", "depois"),
-    ("mt", "muito"),
-    ("mto", "muito"),
-    ("td", "tudo"),
-    ("tds", "todos"),
-    ("ngm", "ninguém"),
-    ("nd", "nada"),
-    ("infra", "infraestrutura"),
-    ("info", "informação"),
-    ("infos", "informações"),
-    ("config", "configuração"),
+    ("q", "que"), ("oq", "oque"), ("pq", "porque"), ("porquê", "porque"),
+    ("qd", "quando"), ("qdo", "quando"), ("qnd", "quando"), ("qndo", "quando"),
+    ("qto", "quanto"), ("qnto", "quanto"), ("qnt", "quanto"), ("qtos", "quantos"),
+    ("qntos", "quantos"), ("qtas", "quantas"), ("qq", "qualquer"), ("n", "não"),
+    ("ñ", "não"), ("msg", "mensagem"), ("msgs", "mensagens"), ("hj", "hoje"),
+    ("agr", "agora"), ("dps", "depois"), ("mt", "muito"), ("mto", "muito"), ("td", "tudo"),
+    ("tds", "todos"), ("ngm", "ninguém"), ("nd", "nada"), ("infra", "infraestrutura"),
+    ("info", "informação"), ("infos", "informações"), ("config", "configuração"),
 ];
 /// The same for Spanish.
+#[rustfmt::skip]
 const ES_SHORTHANDS: &[(&str, &str)] = &[
-    ("cdo", "cuando"),
-    ("qdo", "cuando"),
-    ("cto", "cuánto"),
-    ("ctos", "cuántos"),
-    ("porq", "porque"),
-    ("x", "por"),
-    ("d", "de"),
-    ("pa", "para"),
-    ("tmb", "también"),
-    ("tb", "también"),
-    ("msj", "mensaje"),
-    ("msje", "mensaje"),
-    ("msjs", "mensajes"),
-    ("dnd", "dónde"),
-    ("nd", "nada"),
-    ("infra", "infraestructura"),
-    ("info", "información"),
-    ("config", "configuración"),
-    ("ñ", "no"),
+    ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"), ("xq", "porqué"),
+    ("cdo", "cuando"), ("qdo", "cuando"), ("cto", "cuánto"), ("ctos", "cuántos"),
+    ("x", "por"), ("d", "de"), ("pa", "para"), ("tmb", "también"), ("tb", "también"),
+    ("msj", "mensaje"), ("msje", "mensaje"), ("msjs", "mensajes"), ("dnd", "dónde"),
+    ("nd", "nada"), ("infra", "infraestructura"), ("info", "información"),
+    ("config", "configuración"), ("ñ", "no"),
 ];
+
+/// Two-word question words of Portuguese and the one word they become.
+const PT_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
+    ("o", "que", "oque"),
+    ("o", "quê", "oque"),
+    ("por", "que", "porque"),
+    ("por", "quê", "porque"),
+];
+/// The same for Spanish.
+const ES_QUESTION_PAIRS: &[(&str, &str, &str)] =
+    &[("por", "qué", "porqué"), ("por", "que", "porqué")];
 
 /// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
 /// timeline, `quem` the customers affected) and negation (`posso não migrar?` is opting out).
@@ -107,7 +86,7 @@ const KEEP: &[&str] = &[
     "quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao",
 ];
 /// Spanish negation; not in [`KEEP`] because Portuguese `no` is "in the".
-const KEEP_ES: &[&str] = &["no", "qué"];
+const KEEP_ES: &[&str] = &["no", "qué", "porqué"];
 
 /// The name under which the analyzer of `lang` is registered in tantivy.
 pub fn analyzer_name(lang: Lang) -> &'static str {
@@ -198,43 +177,61 @@ pub fn words(text: &str) -> Vec<String> {
 #[derive(Clone, Default)]
 pub struct ChatTokenizer {
     tokens: Vec<Token>,
-    lang: Option<Lang>,
-    shorthands: &'static [(&'static str, &'static str)],
+    chat: Option<&'static ChatWords>,
 }
+
+/// How a language's chat writes some words: the tokenizer's per-language knowledge.
+struct ChatWords {
+    /// Shorthand → the word it stands for.
+    shorthands: &'static [(&'static str, &'static str)],
+    /// Two words → the one word they become.
+    pairs: &'static [(&'static str, &'static str, &'static str)],
+    /// The first word of a question → what it becomes there.
+    opening: Option<(&'static str, &'static str)>,
+}
+
+const PT_CHAT: ChatWords = ChatWords {
+    shorthands: PT_SHORTHANDS,
+    pairs: PT_QUESTION_PAIRS,
+    opening: None,
+};
+const ES_CHAT: ChatWords = ChatWords {
+    shorthands: ES_SHORTHANDS,
+    pairs: ES_QUESTION_PAIRS,
+    opening: Some(("que", "qué")),
+};
 
 impl ChatTokenizer {
     pub fn for_lang(lang: Lang) -> ChatTokenizer {
         ChatTokenizer {
             tokens: Vec::new(),
-            lang: Some(lang),
-            shorthands: match lang {
-                Lang::Pt => PT_SHORTHANDS,
-                Lang::Es => ES_SHORTHANDS,
-            },
+            chat: Some(match lang {
+                Lang::Pt => &PT_CHAT,
+                Lang::Es => &ES_CHAT,
+            }),
         }
     }
 
-    /// "What" asks what something is, and the stop lists would drop it: Portuguese `o que`
-    /// becomes one word, `oque`; a Spanish question opening with `que` gets its accent,
-    /// `qué`, which is kept.
-    fn mark_what(&mut self) {
-        match self.lang {
-            Some(Lang::Pt) => {
-                let mut i = 0;
-                while i + 1 < self.tokens.len() {
-                    if self.tokens[i].text == "o" && self.tokens[i + 1].text == "que" {
-                        self.tokens[i + 1].text = "oque".to_string();
-                        self.tokens.remove(i);
-                    }
-                    i += 1;
-                }
+    /// "What" and "why" ask what something is and why it happens, and the stop lists would
+    /// drop them: their two-word forms become one word (`o que` → `oque`, `por qué` →
+    /// `porqué`), and a Spanish question opening with `que` gets its accent, `qué`.
+    fn mark_question_words(&mut self) {
+        let Some(chat) = self.chat else {
+            return;
+        };
+        let mut i = 0;
+        while i + 1 < self.tokens.len() {
+            let (a, b) = (&self.tokens[i].text, &self.tokens[i + 1].text);
+            if let Some((_, _, joined)) = chat.pairs.iter().find(|(x, y, _)| x == a && y == b) {
+                self.tokens[i + 1].text = joined.to_string();
+                self.tokens.remove(i);
             }
-            Some(Lang::Es) => {
-                if let Some(first) = self.tokens.first_mut().filter(|t| t.text == "que") {
-                    first.text = "qué".to_string();
-                }
-            }
-            None => {}
+            i += 1;
+        }
+        if let Some((from, to)) = chat.opening
+            && let Some(first) = self.tokens.first_mut().filter(|t| t.text == from)
+        {
+            first.text = to.to_string();
         }
     }
 }
@@ -257,7 +254,7 @@ impl Tokenizer for ChatTokenizer {
             }
             let normalized: String = chunk.nfkc().flat_map(char::to_lowercase).collect();
             let mut start = None;
-            let shorthands = self.shorthands;
+            let shorthands = self.chat.map_or(&[][..], |chat| chat.shorthands);
             let mut push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
                 let word = &normalized[from..to];
                 let word = shorthands
@@ -287,7 +284,7 @@ impl Tokenizer for ChatTokenizer {
                 push(s, normalized.len(), &mut self.tokens);
             }
         }
-        self.mark_what();
+        self.mark_question_words();
         ChatTokenStream {
             tokens: &mut self.tokens,
             next: 0,
@@ -387,6 +384,11 @@ mod tests {
             (Lang::Es, "¿Qué cambia?", &["que", "cambi"]),
             (Lang::Es, "que cambia", &["que", "cambi"]),
             (Lang::Es, "dice que cambia", &["dic", "cambi"]),
+            (Lang::Pt, "pq vcs mudam?", &["porqu", "mud"]),
+            (Lang::Pt, "por que vocês mudam?", &["porqu", "mud"]),
+            (Lang::Es, "¿Por qué cambian?", &["porqu", "cambi"]),
+            (Lang::Es, "xq cambian", &["porqu", "cambi"]),
+            (Lang::Es, "cambian porque sí", &["cambi"]),
         ];
         for (lang, text, want) in table {
             let got = terms(&mut analyzer(*lang), text);

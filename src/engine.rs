@@ -489,7 +489,10 @@ impl Engine {
                 }
             })
             .collect();
-        // Rank by score; the confidence only decides whether to answer.
+        // The final order is the calibrated confidence: it weighs how much of the question
+        // each entry explains, which the retrieval score alone mixes with term frequency.
+        // Ties keep the retrieval order (the sort is stable).
+        scored.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         scored.truncate(data.entries.len());
         scored
     }
