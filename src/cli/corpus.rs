@@ -83,7 +83,7 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         out,
         "threshold  accuracy  wrong  escalation-recall  (held-out half)"
     )?;
-    for threshold in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+    for threshold in [0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9] {
         engine.set_settings(Settings {
             threshold,
             model,
@@ -92,7 +92,7 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         let report = Report::new(&eval::run(&engine, &check));
         writeln!(
             out,
-            "{threshold:>9.1}  {:>7.1}%  {:>4.1}%  {:>16.1}%",
+            "{threshold:>9.2}  {:>7.1}%  {:>4.1}%  {:>16.1}%",
             100.0 * report.accuracy(),
             100.0 * report.wrong_rate(),
             100.0 * report.escalation_recall()
