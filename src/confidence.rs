@@ -76,13 +76,11 @@ impl Model {
 
     /// The probability that the entry with these features is right.
     pub fn predict(&self, features: &Features) -> f32 {
-        let z: f32 = self
-            .weights
-            .iter()
-            .zip(features.to_array())
-            .map(|(w, x)| w * x)
-            .sum::<f32>()
-            + self.bias;
+        let z = self.logit(features);
+        // A signal that is not a number must never read as confidence.
+        if z.is_nan() {
+            return 0.0;
+        }
         1.0 / (1.0 + (-z).exp())
     }
 

@@ -201,9 +201,10 @@ impl Detector {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
             .unwrap_or((Cand::Xx as usize, &0.0));
-        // Softmax over the candidates that have any evidence, with "no language" at 0.
-        let total: f32 = scores.iter().map(|s| s.exp()).sum::<f32>() + 1.0;
-        let confidence = (top.exp() / total).clamp(0.0, 1.0);
+        // Softmax over the candidates, with "no language" at 0; shifted by the top score
+        // because a long message sums enough evidence to overflow `exp`.
+        let total: f32 = scores.iter().map(|s| (s - top).exp()).sum::<f32>() + (-top).exp();
+        let confidence = (1.0 / total).clamp(0.0, 1.0);
         let lang = match best {
             _ if top <= 0.0 => None,
             b if b == Cand::Pt as usize => Some(Lang::Pt),
@@ -327,6 +328,19 @@ mod tests {
         assert_eq!(code("é opcional?"), "pt");
         assert_eq!(code("kkkkkk"), "pt");
         assert_eq!(code("jajaja"), "es");
+    }
+
+    #[test]
+    fn long_messages_keep_a_finite_confidence() {
+        let d = detector();
+        for text in ["atualização ".repeat(400), "actualización ".repeat(400)] {
+            let got = d.detect(&text);
+            assert!(got.lang.is_some(), "{got:?}");
+            assert!(
+                got.confidence.is_finite() && got.confidence > 0.9,
+                "{got:?}"
+            );
+        }
     }
 
     #[test]

@@ -112,6 +112,15 @@ fn odd_input_gets_a_reply_per_line_and_no_panic() {
     assert!(out.status.success(), "{}", stderr(&out));
     let lines = json_lines(&out);
     assert_eq!(lines.len(), inputs.len());
+    for (line, input) in lines.iter().zip(inputs) {
+        for key in ["confidence", "lang_confidence"] {
+            let x = line[key].as_f64();
+            assert!(
+                x.is_some_and(|x| (0.0..=1.0).contains(&x)),
+                "{key} of {input:?}: {line}"
+            );
+        }
+    }
     assert_eq!(lines[0]["reason"], "empty");
     assert_eq!(lines[3]["reason"], "empty");
     assert_eq!(lines[7]["lang"], "other");
