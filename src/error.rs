@@ -15,15 +15,16 @@ pub enum Error {
     /// The FAQ folder is laid out wrongly (unknown language folder, missing pages…).
     #[error("{}: {message}", path.display())]
     Layout { path: PathBuf, message: String },
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The cause is the error's `source()`, not part of
+    /// its message, so that a chain printed with `{:#}` names it once.
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// tantivy refused an operation on the index.
-    #[error("index {}: {source}", path.display())]
+    #[error("index {}", path.display())]
     Index {
         path: PathBuf,
         #[source]
