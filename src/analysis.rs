@@ -248,7 +248,8 @@ impl Tokenizer for ChatTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ChatTokenStream<'a> {
         self.tokens.clear();
         let mut position = 0;
-        for (offset, chunk) in chunks(text) {
+        let text = blank_tags(text);
+        for (offset, chunk) in chunks(&text) {
             if is_address(chunk) {
                 continue;
             }
@@ -305,6 +306,36 @@ impl TokenStream for ChatTokenStream<'_> {
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
     }
+}
+
+/// HTML tags pasted into a question (`<b>`, `</script>`) are markup, not words: each is
+/// blanked out with spaces, which keeps every other byte offset in place.
+fn blank_tags(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('<') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name = after.strip_prefix('/').unwrap_or(after);
+        let close = after.find('>').filter(|&close| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic()) && !after[..close].contains('<')
+        });
+        match close {
+            Some(close) => {
+                out.extend(std::iter::repeat_n(' ', close + 2));
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whitespace-separated pieces of `text` with their byte offsets.
@@ -407,6 +438,12 @@ mod tests {
         // Decomposed input (NFD) must not split a word at its combining accent.
         let nfd: String = "atualização".nfd().collect();
         assert_eq!(pt(&nfd), pt("atualização"));
+        assert_eq!(
+            pt("<b>é obrigatória?</b><script>alert(1)</script>"),
+            pt("é obrigatória? alert(1)")
+        );
+        assert_eq!(pt("a < b e c > d"), pt("a b e c d"), "not a tag");
+        assert_eq!(pt("<<b>obrigatória"), pt("obrigatória"));
         assert!(es("🙂🙂🙂").is_empty());
         assert!(es("").is_empty());
     }
