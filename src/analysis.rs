@@ -26,23 +26,97 @@ use crate::lang::Lang;
 
 /// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
 const PT_CHAT_STOP: &[&str] = &[
-    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "tb", "tbm", "ta", "to", "ne",
-    "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre", "alguma",
-    "algum", "qual", "quais",
+    "vc",
+    "vcs",
+    "voce",
+    "voces",
+    "pra",
+    "pro",
+    "pras",
+    "pros",
+    "tb",
+    "tbm",
+    "ta",
+    "to",
+    "ne",
+    "né",
+    "aí",
+    "ai",
+    "entao",
+    "então",
+    "gente",
+    "la",
+    "lá",
+    "ola",
+    "olá",
+    "oi",
+    "sobre",
+    "alguma",
+    "algum",
+    "qual",
+    "quais",
     // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser"),
     // and `é`, which the Snowball list lacks.
-    "ser", "é", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
+    "ser",
+    "é",
+    "estar",
+    "haver",
+    "ir",
+    "vai",
+    "vão",
+    "vou",
+    "vamos",
+    "irá",
+    "irão",
     // Verbs that frame a request rather than say what it is about.
-    "quero", "queria", "gostaria", "saber", "entender",
+    "quero",
+    "queria",
+    "queríamos",
+    "gostaria",
+    "gostaríamos",
+    "gostava",
+    "gostávamos",
+    "saber",
+    "entender",
 ];
 /// The same for chat Spanish.
 const ES_CHAT_STOP: &[&str] = &[
-    "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola", "oye", "acerca",
-    "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
+    "ud",
+    "uds",
+    "usted",
+    "ustedes",
+    "porfa",
+    "entonces",
+    "pues",
+    "hola",
+    "oye",
+    "acerca",
+    "alguna",
+    "alguno",
+    "cual",
+    "cuál",
+    "cuales",
+    "cuáles",
     // The auxiliaries of the future and the passive ("se va a actualizar").
-    "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
+    "ser",
+    "estar",
+    "haber",
+    "ir",
+    "va",
+    "van",
+    "voy",
+    "vamos",
+    "irá",
+    "irán",
     // Verbs that frame a request rather than say what it is about.
-    "quiero", "quería", "quisiera", "saber", "entender",
+    "quiero",
+    "quería",
+    "queríamos",
+    "quisiera",
+    "quisiéramos",
+    "gustaría",
+    "saber",
+    "entender",
 ];
 
 /// Chat shorthands of Portuguese and the words they stand for: customers type `qdo` and
@@ -61,7 +135,7 @@ const PT_SHORTHANDS: &[(&str, &str)] = &[
 /// The same for Spanish.
 #[rustfmt::skip]
 const ES_SHORTHANDS: &[(&str, &str)] = &[
-    ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"), ("xq", "porqué"),
+    ("buenas", "hola"), ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"), ("xq", "porqué"),
     ("cdo", "cuando"), ("qdo", "cuando"), ("cto", "cuánto"), ("ctos", "cuántos"),
     ("x", "por"), ("d", "de"), ("pa", "para"), ("tmb", "también"), ("tb", "también"),
     ("msj", "mensaje"), ("msje", "mensaje"), ("msjs", "mensajes"), ("dnd", "dónde"),
@@ -69,16 +143,28 @@ const ES_SHORTHANDS: &[(&str, &str)] = &[
     ("config", "configuración"), ("ñ", "no"),
 ];
 
-/// Two-word question words of Portuguese and the one word they become.
+/// Two-word question words of Portuguese and the one word they become; greetings that open
+/// a question ("bom dia, …") become the greeting stop word.
 const PT_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
     ("o", "que", "oque"),
     ("o", "quê", "oque"),
     ("por", "que", "porque"),
     ("por", "quê", "porque"),
+    ("bom", "dia", "olá"),
+    ("boa", "tarde", "olá"),
+    ("boa", "noite", "olá"),
 ];
-/// The same for Spanish.
-const ES_QUESTION_PAIRS: &[(&str, &str, &str)] =
-    &[("por", "qué", "porqué"), ("por", "que", "porqué")];
+/// The same for Spanish (`buenas` alone is already `hola`).
+const ES_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
+    ("por", "qué", "porqué"),
+    ("por", "que", "porqué"),
+    ("buenos", "días", "hola"),
+    ("buenos", "dias", "hola"),
+    ("buen", "día", "hola"),
+    ("buen", "dia", "hola"),
+    ("hola", "tardes", "hola"),
+    ("hola", "noches", "hola"),
+];
 
 /// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
 /// timeline, `quem` the customers affected) and negation (`posso não migrar?` is opting out).
@@ -420,6 +506,15 @@ mod tests {
             (Lang::Es, "¿Por qué cambian?", &["porqu", "cambi"]),
             (Lang::Es, "xq cambian", &["porqu", "cambi"]),
             (Lang::Es, "cambian porque sí", &["cambi"]),
+            // Greetings and request verbs around a question are not what it asks.
+            (Lang::Pt, "bom dia, gostava de saber o prazo", &["praz"]),
+            (Lang::Pt, "qual o dia?", &["dia"]),
+            (
+                Lang::Es,
+                "buenas tardes, me gustaría saber el plazo",
+                &["plaz"],
+            ),
+            (Lang::Es, "buenas, ¿el plazo?", &["plaz"]),
         ];
         for (lang, text, want) in table {
             let got = terms(&mut analyzer(*lang), text);
