@@ -70,33 +70,30 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         writeln!(out, "  {name:<10} {w:+.3}")?;
     }
     let check: Vec<Question> = check.into_iter().map(|(_, q)| q.clone()).collect();
-    let current = Report::new(&eval::run(&engine, &check));
     writeln!(
         out,
-        "current model at threshold {:.2}: accuracy {:.1}%, wrong {:.1}%, escalation recall {:.1}% (held-out half)",
-        engine.settings().threshold,
-        100.0 * current.accuracy(),
-        100.0 * current.wrong_rate(),
-        100.0 * current.escalation_recall()
+        "held-out half: answered right (in scope) / wrong answers / out-of-scope escalated"
     )?;
-    writeln!(
-        out,
-        "threshold  accuracy  wrong  escalation-recall  (held-out half)"
-    )?;
-    for threshold in [0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9] {
-        engine.set_settings(Settings {
-            threshold,
-            model,
-            ..*engine.settings()
-        });
-        let report = Report::new(&eval::run(&engine, &check));
-        writeln!(
-            out,
-            "{threshold:>9.2}  {:>7.1}%  {:>4.1}%  {:>16.1}%",
-            100.0 * report.accuracy(),
-            100.0 * report.wrong_rate(),
-            100.0 * report.escalation_recall()
-        )?;
+    writeln!(out, "threshold  current model          refitted model")?;
+    let current = *engine.settings();
+    for threshold in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9] {
+        let mut cells = Vec::new();
+        for model in [current.model, model] {
+            engine.set_settings(Settings {
+                threshold,
+                model,
+                ..current
+            });
+            let report = Report::new(&eval::run(&engine, &check));
+            cells.push(format!(
+                "{:>5.1}% {:>4.1}% {:>5.1}%",
+                100.0 * report.accuracy(),
+                100.0 * report.wrong_rate(),
+                100.0 * report.escalation_recall()
+            ));
+        }
+        let mark = if threshold == current.threshold { "*" } else { " " };
+        writeln!(out, "{threshold:>8.2}{mark}  {}   {}", cells[0], cells[1])?;
     }
     Ok(ExitCode::SUCCESS)
 }
