@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{Scratch, stderr, stdout};
+use crate::util::{Scratch, repo, stderr, stdout};
 
 fn json_lines(output: &std::process::Output) -> Vec<Value> {
     stdout(output)
@@ -235,4 +235,22 @@ fn chat_keeps_the_language_setting() {
         text.contains("¿Es obligatoria esta actualización?"),
         "{text}"
     );
+}
+
+#[test]
+fn calibrate_reports_the_current_model_beside_a_refit() {
+    let s = Scratch::new();
+    let corpus = repo().join("tests/questions/pt.tsv");
+    let out = s.run(&["calibrate", corpus.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Model { weights: ["), "{text}");
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains('*')).collect();
+    assert_eq!(
+        marked.len(),
+        1,
+        "the default threshold is marked once\n{text}"
+    );
+    assert!(marked[0].trim_start().starts_with("0.85*"), "{text}");
+    assert_eq!(marked[0].matches('%').count(), 6, "{text}");
 }

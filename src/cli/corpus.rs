@@ -92,7 +92,11 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
                 100.0 * report.escalation_recall()
             ));
         }
-        let mark = if threshold == current.threshold { "*" } else { " " };
+        let mark = if threshold == current.threshold {
+            "*"
+        } else {
+            " "
+        };
         writeln!(out, "{threshold:>8.2}{mark}  {}   {}", cells[0], cells[1])?;
     }
     Ok(ExitCode::SUCCESS)
