@@ -79,21 +79,47 @@ fn cold(c: &mut Criterion) {
         })
     });
     group.finish();
-    eprintln!(
-        "peak RSS of the largest faqbot ask process: {} KiB",
-        children_max_rss_kib()
-    );
+    let fresh = tempfile::tempdir().expect("temp dir");
+    for (what, index) in [
+        ("building the index", fresh.path()),
+        ("index present", index.path()),
+    ] {
+        match peak_rss_kib(index) {
+            Some(kib) => eprintln!("peak RSS of a cold faqbot ask, {what}: {kib} KiB"),
+            None => eprintln!("peak RSS of a cold faqbot ask, {what}: not measured here"),
+        }
+    }
 }
 
-/// `ru_maxrss` of the largest child waited for: Linux reports KiB.
-fn children_max_rss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_CHILDREN is a valid target.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    usage.ru_maxrss
+/// The peak RSS (`VmHWM`) of a `faqbot ask` process after it answered one question, read
+/// from /proc while it waits for more. `getrusage(RUSAGE_CHILDREN)` cannot be used: a
+/// spawned child's peak starts at the size of this (large) bench process before its exec.
+fn peak_rss_kib(index: &Path) -> Option<u64> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faqbot"))
+        .arg("ask")
+        .env("FAQBOT_FAQ_DIR", repo_faq())
+        .env("FAQBOT_INDEX_DIR", index)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("faqbot");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "a atualização é obrigatória?").expect("question");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // The reply ends with the agents' summary line.
+    while let Some(Ok(line)) = lines.next() {
+        if line.starts_with("-- ") {
+            break;
+        }
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok();
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+    status?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 criterion_group!(benches, ask, cold);
