@@ -495,6 +495,15 @@ impl Engine {
         // Ties keep the retrieval order (the sort is stable).
         scored.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         scored.truncate(data.entries.len());
+        if let Some(top) = scored.first() {
+            tracing::debug!(
+                lang = lang.code(),
+                entry = %top.entry.id,
+                confidence = top.confidence,
+                features = ?top.features,
+                "ranked"
+            );
+        }
         scored
     }
 
