@@ -34,7 +34,7 @@ fn ask(c: &mut Criterion) {
             b.iter(|| engine.ask(std::hint::black_box(question)))
         });
     }
-    // Every question of the regression corpus per iteration: time / 344 is the cost of
+    // Every question of the regression corpus per iteration: time / number of lines is the cost of
     // a typical question, the figure the 100 µs target is about.
     let questions: Vec<String> = ["pt", "es"]
         .iter()
