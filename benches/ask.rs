@@ -34,8 +34,8 @@ fn ask(c: &mut Criterion) {
             b.iter(|| engine.ask(std::hint::black_box(question)))
         });
     }
-    // Every question of the regression corpus per iteration: time / number of lines is the cost of
-    // a typical question, the figure the 100 µs target is about.
+    // Every question of the regression corpus per iteration: time / lines is the cost of a
+    // typical question, the figure the 100 µs target is about.
     let questions: Vec<String> = ["pt", "es"]
         .iter()
         .flat_map(|lang| {
