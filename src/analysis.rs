@@ -25,97 +25,27 @@ use unicode_normalization::UnicodeNormalization;
 use crate::lang::Lang;
 
 /// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
+#[rustfmt::skip]
 const PT_CHAT_STOP: &[&str] = &[
-    "vc",
-    "vcs",
-    "voce",
-    "voces",
-    "pra",
-    "pro",
-    "pras",
-    "pros",
-    "tb",
-    "tbm",
-    "ta",
-    "to",
-    "ne",
-    "né",
-    "aí",
-    "ai",
-    "entao",
-    "então",
-    "gente",
-    "la",
-    "lá",
-    "ola",
-    "olá",
-    "oi",
-    "sobre",
-    "alguma",
-    "algum",
-    "qual",
-    "quais",
+    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "tb", "tbm", "ta", "to", "ne",
+    "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre",
+    "alguma", "algum", "qual", "quais",
     // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser"),
     // and `é`, which the Snowball list lacks.
-    "ser",
-    "é",
-    "estar",
-    "haver",
-    "ir",
-    "vai",
-    "vão",
-    "vou",
-    "vamos",
-    "irá",
-    "irão",
+    "ser", "é", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
     // Verbs that frame a request rather than say what it is about.
-    "quero",
-    "queria",
-    "queríamos",
-    "gostaria",
-    "gostaríamos",
-    "gostava",
-    "gostávamos",
-    "saber",
-    "entender",
+    "quero", "queria", "queríamos", "gostaria", "gostaríamos", "gostava", "gostávamos",
+    "saber", "entender",
 ];
 /// The same for chat Spanish.
+#[rustfmt::skip]
 const ES_CHAT_STOP: &[&str] = &[
-    "ud",
-    "uds",
-    "usted",
-    "ustedes",
-    "porfa",
-    "entonces",
-    "pues",
-    "hola",
-    "oye",
-    "acerca",
-    "alguna",
-    "alguno",
-    "cual",
-    "cuál",
-    "cuales",
-    "cuáles",
+    "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola", "oye", "acerca",
+    "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
     // The auxiliaries of the future and the passive ("se va a actualizar").
-    "ser",
-    "estar",
-    "haber",
-    "ir",
-    "va",
-    "van",
-    "voy",
-    "vamos",
-    "irá",
-    "irán",
+    "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
     // Verbs that frame a request rather than say what it is about.
-    "quiero",
-    "quería",
-    "queríamos",
-    "quisiera",
-    "quisiéramos",
-    "gustaría",
-    "saber",
+    "quiero", "quería", "queríamos", "quisiera", "quisiéramos", "gustaría", "saber",
     "entender",
 ];
 
@@ -135,7 +65,8 @@ const PT_SHORTHANDS: &[(&str, &str)] = &[
 /// The same for Spanish.
 #[rustfmt::skip]
 const ES_SHORTHANDS: &[(&str, &str)] = &[
-    ("buenas", "hola"), ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"), ("xq", "porqué"),
+    ("buenas", "hola"), ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"),
+    ("xq", "porqué"),
     ("cdo", "cuando"), ("qdo", "cuando"), ("cto", "cuánto"), ("ctos", "cuántos"),
     ("x", "por"), ("d", "de"), ("pa", "para"), ("tmb", "también"), ("tb", "también"),
     ("msj", "mensaje"), ("msje", "mensaje"), ("msjs", "mensajes"), ("dnd", "dónde"),
@@ -171,7 +102,8 @@ const ES_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
 const KEEP: &[&str] = &[
     "quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao",
 ];
-/// Spanish negation; not in [`KEEP`] because Portuguese `no` is "in the".
+/// Spanish negation, and the accented "what" and "why" of questions; not in [`KEEP`]
+/// because Portuguese `no` is "in the".
 const KEEP_ES: &[&str] = &["no", "qué", "porqué"];
 
 /// The name under which the analyzer of `lang` is registered in tantivy.
