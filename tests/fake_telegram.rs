@@ -224,6 +224,17 @@ pub fn private_text(chat: i64, language_code: &str, text: &str) -> Value {
     }})
 }
 
+/// A press on an inline button with `data`, under a message in a private chat.
+pub fn callback_query(id: &str, chat: i64, data: &str) -> Value {
+    json!({"callback_query": {
+        "id": id, "chat_instance": "ci",
+        "from": {"id": chat, "is_bot": false, "first_name": "Ana"},
+        "data": data,
+        "message": {"message_id": 9, "date": 1_700_000_000,
+                    "chat": {"id": chat, "type": "private", "first_name": "Ana"}, "text": "…"},
+    }})
+}
+
 /// A text message in a group.
 pub fn group_text(chat: i64, text: &str, reply_to_bot: bool) -> Value {
     let mut message = json!({

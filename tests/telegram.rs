@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use teloxide::Bot;
 use tokio::sync::oneshot;
 
-use crate::fake_telegram::{FakeTelegram, TOKEN, group_text, private_text};
+use crate::fake_telegram::{FakeTelegram, TOKEN, callback_query, group_text, private_text};
 use crate::util::Scratch;
 
 /// A bot running against a fake server until dropped.
@@ -142,13 +142,11 @@ async fn keyboard_of_alternatives_and_the_callback_path() {
     assert!(data.starts_with("e:pt:migrate-infra-to-aws/"), "{data}");
 
     // Pressing a button: the callback is answered and the entry is sent.
-    bot.server.push(json!({"callback_query": {
-        "id": "cb-1", "chat_instance": "ci",
-        "from": {"id": 105, "is_bot": false, "first_name": "Ana"},
-        "data": "e:pt:migrate-infra-to-aws/aws-faq-6",
-        "message": {"message_id": 9, "date": 1_700_000_000,
-                    "chat": {"id": 105, "type": "private", "first_name": "Ana"}, "text": "…"},
-    }}));
+    bot.server.push(callback_query(
+        "cb-1",
+        105,
+        "e:pt:migrate-infra-to-aws/aws-faq-6",
+    ));
     bot.server
         .wait_for("answerCallbackQuery", 1, |b| {
             b["callback_query_id"] == "cb-1"
@@ -292,13 +290,11 @@ async fn a_429_on_callback_and_inline_answers_is_retried() {
     let bot = Running::start(Options::default()).await;
     bot.server.fail_with_429("answerCallbackQuery", 1);
     bot.server.fail_with_429("answerInlineQuery", 1);
-    bot.server.push(json!({"callback_query": {
-        "id": "cb-429", "chat_instance": "ci",
-        "from": {"id": 113, "is_bot": false, "first_name": "Ana"},
-        "data": "e:es:migrate-infra-to-aws/aws-faq-6",
-        "message": {"message_id": 9, "date": 1_700_000_000,
-                    "chat": {"id": 113, "type": "private", "first_name": "Ana"}, "text": "…"},
-    }}));
+    bot.server.push(callback_query(
+        "cb-429",
+        113,
+        "e:es:migrate-infra-to-aws/aws-faq-6",
+    ));
     bot.server.push(json!({"inline_query": {
         "id": "iq-429", "query": "¿es obligatoria?", "offset": "",
         "from": {"id": 301, "is_bot": false, "first_name": "Agente"},
