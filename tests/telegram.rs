@@ -542,3 +542,24 @@ fn storage_option_parses_and_rejects() {
     );
     assert!("postgres://x".parse::<StorageKind>().is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_stops_the_bot_with_an_error() {
+    let server = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
+    let telegram = Bot::new("999:WRONG").set_api_url(server.url().parse().unwrap());
+    let run = bot::run(
+        telegram,
+        Arc::new(engine),
+        Options::default(),
+        std::future::pending(),
+    );
+    let result = tokio::time::timeout(std::time::Duration::from_secs(20), run)
+        .await
+        .expect("no endless retrying of a refused token");
+    assert!(
+        matches!(result, Err(bot::RunError::InvalidToken)),
+        "{result:?}"
+    );
+}

@@ -92,6 +92,16 @@ pub struct StorageError {
     message: String,
 }
 
+/// Why the bot could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Retrying cannot help: the token is wrong or revoked.
+    #[error("Telegram refused the bot token: check TELOXIDE_TOKEN (and TELOXIDE_API_URL)")]
+    InvalidToken,
+}
+
 async fn open_storage(kind: &StorageKind) -> Result<Arc<ErasedStorage<ChatState>>, StorageError> {
     let fail = |what: &str, e: &dyn std::fmt::Display| StorageError {
         // A Redis URL may hold a password: name the scheme only.
@@ -169,13 +179,14 @@ impl std::fmt::Debug for Webhook {
 
 /// Runs the bot (long polling, or a webhook) until `shutdown` completes; then stops taking updates,
 /// finishes the ones in flight and confirms them to Telegram. Never returns early because
-/// Telegram is unreachable: it keeps retrying until told to stop.
+/// Telegram is unreachable: it keeps retrying until told to stop. A token Telegram refuses
+/// is an error at once.
 pub async fn run<F>(
     bot: Bot,
     engine: Arc<Engine>,
     options: Options,
     shutdown: F,
-) -> Result<(), StorageError>
+) -> Result<(), RunError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -237,6 +248,7 @@ where
         };
         match result {
             Ok(()) => break,
+            Err(RequestError::Api(ApiError::InvalidToken)) => return Err(RunError::InvalidToken),
             Err(error) => {
                 tracing::warn!(%error, retry_in_s = pause.as_secs(), "cannot reach Telegram");
                 tokio::select! {
