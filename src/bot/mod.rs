@@ -192,7 +192,9 @@ where
 {
     let storage = open_storage(&options.storage).await?;
     let bot = bot.throttle(options.limits);
-    register_commands(&bot).await;
+    // The menu is a nicety: registering it (and retrying) must not hold up answering.
+    let menu_bot = bot.clone();
+    let menu = tokio::spawn(async move { register_commands(&menu_bot).await });
     let log = Arc::new(UnansweredLog::new(options.unanswered.clone()));
     let dispatcher_bot = bot.clone();
     let mut dispatcher = Dispatcher::builder(bot, schema())
@@ -248,7 +250,10 @@ where
         };
         match result {
             Ok(()) => break,
-            Err(RequestError::Api(ApiError::InvalidToken)) => return Err(RunError::InvalidToken),
+            Err(RequestError::Api(ApiError::InvalidToken)) => {
+                menu.abort();
+                return Err(RunError::InvalidToken);
+            }
             Err(error) => {
                 tracing::warn!(%error, retry_in_s = pause.as_secs(), "cannot reach Telegram");
                 tokio::select! {
@@ -259,6 +264,7 @@ where
             }
         }
     }
+    menu.abort();
     tracing::info!("bot stopped");
     Ok(())
 }
