@@ -86,6 +86,8 @@ pub enum Outcome {
     Ranked {
         lang: Lang,
         candidates: Vec<Scored>,
+        /// The question is nearer a known off-topic question than any entry's phrasing.
+        off_topic: bool,
     },
 }
 
@@ -124,7 +126,8 @@ struct LangData {
     vocabulary_chars: Vec<(String, Vec<char>)>,
     /// Term → the phrasings (flat numbering over all entries) that contain it.
     phrasings: HashMap<String, Vec<usize>>,
-    /// Per phrasing: its entry and its idf mass.
+    /// Per phrasing: its entry and its idf mass. Off-topic phrasings count as one more
+    /// entry, numbered `entries.len()`.
     phrasing_entry: Vec<usize>,
     phrasing_mass: Vec<f32>,
     /// Group → member → analyzed terms.
@@ -188,10 +191,22 @@ impl Engine {
             let n = faq.entries.len() as f32;
             let idf =
                 |t: &String| (1.0 + n / (doc_freq.get(t).copied().unwrap_or(0) as f32 + 0.5)).ln();
+            let off_topic: Vec<HashSet<String>> = faq
+                .off_topic
+                .iter()
+                .map(|text| {
+                    words.extend(analysis::words(text));
+                    analysis::terms(&mut analyzer, text).into_iter().collect()
+                })
+                .collect();
             let mut phrasings: HashMap<String, Vec<usize>> = HashMap::default();
             let mut phrasing_entry = Vec::new();
             let mut phrasing_mass = Vec::new();
-            for (entry, t) in terms.iter().enumerate() {
+            let off_topic_entry = EntryTerms {
+                all: HashSet::default(),
+                questions: off_topic,
+            };
+            for (entry, t) in terms.iter().chain([&off_topic_entry]).enumerate() {
                 for question in &t.questions {
                     for term in question {
                         phrasings
@@ -219,6 +234,8 @@ impl Engine {
                 .collect();
             let mut vocabulary: HashSet<String> = doc_freq.keys().cloned().collect();
             vocabulary.extend(synonyms.iter().flatten().flatten().cloned());
+            // Known off-topic words are words, not typos of the pages' words.
+            vocabulary.extend(off_topic_entry.questions.iter().flatten().cloned());
             let entries: Vec<Arc<Entry>> = faq.entries.iter().cloned().map(Arc::new).collect();
             let vocabulary_chars = vocabulary
                 .iter()
@@ -318,15 +335,25 @@ impl Engine {
                 best,
             })
         };
+        let candidate = |s: &Scored| Candidate {
+            entry: s.entry.clone(),
+            confidence: s.confidence,
+        };
         let (lang, candidates) = match outcome {
             Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
             Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
             Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
-            Outcome::Ranked { lang, candidates } => (lang, candidates),
-        };
-        let candidate = |s: &Scored| Candidate {
-            entry: s.entry.clone(),
-            confidence: s.confidence,
+            Outcome::Ranked {
+                lang,
+                candidates,
+                off_topic,
+            } => {
+                if off_topic {
+                    let best = candidates.first().map(candidate);
+                    return escalate(Reason::OutOfScope, Some(lang), best);
+                }
+                (lang, candidates)
+            }
         };
         let Some(best) = candidates.first() else {
             return escalate(Reason::OutOfScope, Some(lang), None);
@@ -374,10 +401,15 @@ impl Engine {
         } else {
             match detected.lang {
                 None => Outcome::OtherLanguage,
-                Some(lang) => Outcome::Ranked {
-                    lang,
-                    candidates: self.candidates(question, lang, detected.confidence),
-                },
+                Some(lang) => {
+                    let (candidates, off_topic) =
+                        self.candidates(question, lang, detected.confidence);
+                    Outcome::Ranked {
+                        lang,
+                        candidates,
+                        off_topic,
+                    }
+                }
             }
         };
         Ranking { detected, outcome }
@@ -387,7 +419,7 @@ impl Engine {
     /// language matches better when the query is in neither.
     pub fn search(&self, query: &str, lang: Option<Lang>) -> (Lang, Vec<Scored>) {
         let lang = lang.or_else(|| self.detector.detect(query).lang);
-        let run = |lang: Lang| (lang, self.candidates(query, lang, 1.0));
+        let run = |lang: Lang| (lang, self.candidates(query, lang, 1.0).0);
         match lang {
             Some(lang) => run(lang),
             None => {
@@ -398,13 +430,14 @@ impl Engine {
         }
     }
 
-    /// Ranks the entries of `lang` for `question`, best first, with confidences.
-    fn candidates(&self, question: &str, lang: Lang, lang_confidence: f32) -> Vec<Scored> {
+    /// Ranks the entries of `lang` for `question`, best first, with confidences; and tells
+    /// whether a known off-topic question matches it better than the first entry does.
+    fn candidates(&self, question: &str, lang: Lang, lang_confidence: f32) -> (Vec<Scored>, bool) {
         let searcher = self.store.reader.searcher();
         let data = &self.langs[lang.index()];
         let concepts = self.concepts(question, lang);
         if concepts.is_empty() {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         let own = self.bm25(&searcher, lang, &concepts, true);
         let other_lang = lang.other();
@@ -504,7 +537,14 @@ impl Engine {
                 "ranked"
             );
         }
-        scored
+        // The off-topic "entry" follows the real ones in the similarity table.
+        let off_topic_similarity = dice[data.entries.len()];
+        let top_similarity = scored
+            .first()
+            .and_then(|top| data.by_id.get(&top.entry.id))
+            .map_or(0.0, |&i| dice[i]);
+        let off_topic = off_topic_similarity > 0.0 && off_topic_similarity > top_similarity;
+        (scored, off_topic)
     }
 
     /// For each entry, the idf-weighted Dice similarity of the question with its best
@@ -537,7 +577,7 @@ impl Engine {
                 }
             }
         }
-        let mut best = vec![0.0f32; data.entries.len()];
+        let mut best = vec![0.0f32; data.entries.len() + 1];
         for (p, (&entry, &mass)) in data
             .phrasing_entry
             .iter()

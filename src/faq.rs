@@ -2,7 +2,8 @@
 //!
 //! Layout: `faq/<lang>/*.md` are pages (`<lang>` is `pt` or `es`);
 //! `faq/<lang>/<page>.alternates.toml` maps entry ids of that page to extra phrasings;
-//! `faq/<lang>/synonyms.toml` lists groups of interchangeable words. Reading the sources
+//! `faq/<lang>/synonyms.toml` lists groups of interchangeable words;
+//! `faq/<lang>/off-topic.toml` lists questions the pages do not answer. Reading the sources
 //! ([`Sources::read`]) is separate from parsing them ([`Sources::parse`]) so that a matching
 //! index is opened without parsing anything.
 
@@ -17,7 +18,7 @@ use crate::lang::Lang;
 use crate::markdown::{self, Block, Inline};
 
 /// Bumped whenever parsing, analysis or the index schema change: old indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The id of an entry: `<page anchor>/<section anchor>` or `<page>/<section>-<n>`; the same
 /// in every language.
@@ -92,6 +93,10 @@ pub struct LangFaq {
     pub care: Option<CareLink>,
     /// Groups of words and phrases customers use interchangeably.
     pub synonyms: Vec<Vec<String>>,
+    /// Questions the desk gets that no page answers: a question nearer one of them than
+    /// any entry's phrasing is handed to Customer Care.
+    #[serde(default)]
+    pub off_topic: Vec<String>,
     pub pages: usize,
 }
 
@@ -116,6 +121,7 @@ enum Kind {
     Page,
     Alternates,
     Synonyms,
+    OffTopic,
 }
 
 /// One source file, read but not parsed.
@@ -166,6 +172,8 @@ impl Sources {
             for name in names {
                 let kind = if name == "synonyms.toml" {
                     Kind::Synonyms
+                } else if name == "off-topic.toml" {
+                    Kind::OffTopic
                 } else if name.ends_with(".alternates.toml") {
                     Kind::Alternates
                 } else if name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md") {
@@ -238,6 +246,9 @@ impl Sources {
         }
         for file in self.files.iter().filter(|f| f.kind == Kind::Synonyms) {
             langs[file.lang.index()].synonyms = parse_synonyms(file)?;
+        }
+        for file in self.files.iter().filter(|f| f.kind == Kind::OffTopic) {
+            langs[file.lang.index()].off_topic = parse_off_topic(file)?;
         }
         for lang in Lang::ALL {
             let faq = &langs[lang.index()];
@@ -423,6 +434,21 @@ fn add_alternates(file: &Source, page: &str, entries: &mut [Entry]) -> Result<()
         }
     }
     Ok(())
+}
+
+fn parse_off_topic(file: &Source) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct OffTopic {
+        phrasings: Vec<String>,
+    }
+    let parsed: OffTopic = toml::from_str(&file.text).map_err(|e| toml_error(file, &e))?;
+    Ok(parsed
+        .phrasings
+        .into_iter()
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect())
 }
 
 fn parse_synonyms(file: &Source) -> Result<Vec<Vec<String>>> {

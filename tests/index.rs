@@ -140,3 +140,31 @@ fn a_new_page_dropped_in_a_language_folder_is_picked_up() {
     let out = s.run(&["search", "sms", "--lang", "es"], "");
     assert!(stdout(&out).contains("otra/sms"), "{}", stdout(&out));
 }
+
+#[test]
+fn off_topic_questions_hand_off_and_a_bad_list_names_its_line() {
+    let s = Scratch::new();
+    let question = "Qual o preço do Campaign Standard?";
+    let reason = |s: &Scratch| {
+        let out = s.run(&["ask", "--json", question], "");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        reply["reason"].clone()
+    };
+    assert_eq!(reason(&s), "out_of_scope", "the shipped list covers prices");
+
+    // Without the list the product name pulls the question to an entry: the list is
+    // what hands it off.
+    let file = s.faq().join("pt/off-topic.toml");
+    let shipped = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(reason(&s), serde_json::Value::Null, "answered without it");
+
+    let broken = format!("{shipped}\nphrasing = [\"typo in the key\"]\n");
+    let line = broken.lines().count();
+    std::fs::write(&file, broken).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("off-topic.toml:{line}:")), "{err}");
+}
