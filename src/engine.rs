@@ -59,8 +59,8 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             // Chosen on the held-out half of the corpus: a wrong answer costs more than a
-            // hand-off, and 0.85 is the lowest that escalated every out-of-scope question
-            // there (README, "Confidence").
+            // hand-off, and 0.85 escalated every out-of-scope question there (README,
+            // "Confidence").
             threshold: 0.85,
             suggest_below: 0.95,
             model: Model::DEFAULT,
