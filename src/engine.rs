@@ -5,8 +5,10 @@
 //!    when it is one typo away, and widened by the synonym groups it belongs to.
 //! 3. Rank entries with BM25 over title, body and alternates in the question's language,
 //!    plus, at a lower weight, the same ids on the other language's page.
-//! 4. Turn match signals into a calibrated confidence ([`crate::confidence`]) and answer
-//!    only above the threshold; otherwise hand off to Customer Care.
+//! 4. Turn match signals into a calibrated confidence ([`crate::confidence`]) per entry,
+//!    order the entries by it, and answer only above the threshold; otherwise, or when the
+//!    question is nearer a known off-topic question than the first entry, hand off to
+//!    Customer Care.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
