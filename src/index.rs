@@ -25,6 +25,9 @@ const CURRENT: &str = "CURRENT";
 const META: &str = "faqbot.json";
 /// Build folders older than this are left over from a crashed build.
 const STALE_BUILD: Duration = Duration::from_secs(3600);
+/// A generation that is not current is removed only once it is this old: another process
+/// may have built it a moment ago and be opening it.
+const RETIRED_GENERATION: Duration = Duration::from_secs(60);
 
 /// The index fields, by role.
 #[derive(Clone, Copy, Debug)]
@@ -314,22 +317,26 @@ fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
     std::fs::write(&file, json).map_err(|e| Error::io(&file, e))
 }
 
-/// Deletes generations other than `keep`, and build folders left by crashed builds. Open
-/// readers keep their memory maps, so deleting under them is safe on Unix.
+/// Deletes old generations other than `keep`, and build folders left by crashed builds.
+/// Open readers keep their memory maps, so deleting under them is safe on Unix; a
+/// generation another process is still building or opening is young, and kept.
 fn remove_old_generations(index_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(index_dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stale_build = name.starts_with(".build-")
-            && entry
+        let older_than = |limit: Duration| {
+            entry
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_BUILD);
-        if ((name.starts_with("gen-") && name != keep) || stale_build)
+                .is_some_and(|age| age > limit)
+        };
+        let retired = name.starts_with("gen-") && name != keep && older_than(RETIRED_GENERATION);
+        let stale_build = name.starts_with(".build-") && older_than(STALE_BUILD);
+        if (retired || stale_build)
             && let Err(error) = std::fs::remove_dir_all(entry.path())
         {
             tracing::warn!(folder = %name, %error, "could not remove an old index generation");

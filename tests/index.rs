@@ -11,6 +11,14 @@ fn a_matching_index_is_reused_and_a_changed_source_rebuilds_it() {
     let first = s.current();
     assert!(s.run(&["ask", "é obrigatório?"], "").status.success());
     assert_eq!(s.current(), first, "same sources, same generation");
+    // A generation is removed once retired for a while (a young one may be another
+    // process's): age this one, and leave a young stranger beside it.
+    let two_minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::File::open(s.index().join(&first))
+        .and_then(|dir| dir.set_modified(two_minutes_ago))
+        .unwrap();
+    let young = s.index().join("gen-0000000000000000-another-process");
+    std::fs::create_dir(&young).unwrap();
 
     let alternates = s
         .faq()
@@ -25,6 +33,7 @@ fn a_matching_index_is_reused_and_a_changed_source_rebuilds_it() {
         !s.index().join(&first).exists(),
         "old generations are removed"
     );
+    assert!(young.exists(), "a generation just built elsewhere is kept");
 }
 
 #[test]
@@ -167,4 +176,24 @@ fn off_topic_questions_hand_off_and_a_bad_list_names_its_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains(&format!("off-topic.toml:{line}:")), "{err}");
+}
+
+#[test]
+fn processes_building_the_same_index_at_once_all_answer() {
+    let s = Scratch::new();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            s.faqbot()
+                .args(["ask", "a atualização é obrigatória?"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn faqbot")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait faqbot");
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("aws-faq-1"), "{}", stdout(&out));
+    }
 }
