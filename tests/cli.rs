@@ -129,6 +129,20 @@ fn odd_input_gets_a_reply_per_line_and_no_panic() {
         lines[9]["id"], "migrate-infra-to-aws/aws-faq-1",
         "NFD input"
     );
+
+    // A line that is not UTF-8 gets its own reply; the lines after it are still answered.
+    let out = s.run_bytes(
+        &["ask", "--json"],
+        b"\xff\xfe obrigat\xf3rio?\r\na atualiza\xc3\xa7\xc3\xa3o \xc3\xa9 obrigat\xc3\xb3ria?\r\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    assert_eq!(lines[1]["id"], "migrate-infra-to-aws/aws-faq-1");
+    assert_eq!(
+        lines[1]["question"], "a atualização é obrigatória?",
+        "no CR"
+    );
 }
 
 #[test]

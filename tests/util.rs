@@ -43,6 +43,11 @@ impl Scratch {
 
     /// Runs `faqbot args…` with `stdin` as standard input.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_bytes(args, stdin.as_bytes())
+    }
+
+    /// The same with raw bytes as standard input.
+    pub fn run_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = self
             .faqbot()
             .args(args)
@@ -55,7 +60,7 @@ impl Scratch {
             .stdin
             .take()
             .expect("stdin")
-            .write_all(stdin.as_bytes())
+            .write_all(stdin)
             .expect("write stdin");
         child.wait_with_output().expect("wait faqbot")
     }

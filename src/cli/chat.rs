@@ -1,6 +1,6 @@
 //! `faqbot chat`: the bot's conversation in a terminal.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use faqbot::render;
@@ -15,7 +15,7 @@ pub fn run(engine: &Engine, mut lang: Option<Lang>) -> anyhow::Result<ExitCode> 
     writeln!(out, "faqbot: pergunte / pregunte (/lang pt|es|auto, /quit)")?;
     write!(out, "> ")?;
     out.flush()?;
-    for line in std::io::stdin().lock().lines() {
+    for line in super::input_lines() {
         let line = line?;
         let text = line.trim();
         if text == "/quit" || text == "/exit" {

@@ -98,6 +98,18 @@ enum Command {
     Review { file: PathBuf },
 }
 
+/// The lines of standard input, one question each. A line that is not UTF-8 is read with
+/// its bad bytes replaced, so one odd line costs its own reply, not the rest of the input.
+fn input_lines() -> impl Iterator<Item = std::io::Result<String>> {
+    use std::io::BufRead;
+    std::io::stdin().lock().split(b'\n').map(|line| {
+        line.map(|bytes| {
+            let text = String::from_utf8_lossy(&bytes);
+            text.strip_suffix('\r').unwrap_or(&text).to_string()
+        })
+    })
+}
+
 fn unit_interval<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
     match s.parse::<T>() {
         Ok(x) if x >= T::from(0) && x <= T::from(1) => Ok(x),

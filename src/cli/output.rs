@@ -1,6 +1,6 @@
 //! What `ask`, `search` and `index` print: plain text for people, JSON lines for scripts.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use faqbot::index::Store;
@@ -35,7 +35,7 @@ pub fn ask(
     match question {
         Some(question) => answer(question, &mut out)?,
         None => {
-            for line in std::io::stdin().lock().lines() {
+            for line in super::input_lines() {
                 answer(&line?, &mut out)?;
             }
         }
