@@ -183,6 +183,11 @@ impl Sources {
                 };
                 let file = path.join(&name);
                 let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+                // Editors on Windows may save a byte-order mark: it is not text.
+                let text = match text.strip_prefix('\u{feff}') {
+                    Some(rest) => rest.to_string(),
+                    None => text,
+                };
                 files.push(Source {
                     lang,
                     kind,

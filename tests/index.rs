@@ -197,3 +197,17 @@ fn processes_building_the_same_index_at_once_all_answer() {
         assert!(stdout(&out).contains("aws-faq-1"), "{}", stdout(&out));
     }
 }
+
+#[test]
+fn pages_saved_with_a_byte_order_mark_and_crlf_lines_read_the_same() {
+    let s = Scratch::new();
+    let page = s.faq().join(PAGE);
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
+    let out = s.run(&["ask", "--json", "a atualização é obrigatória?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(reply["id"], "migrate-infra-to-aws/aws-faq-1");
+    assert_eq!(reply["title"], "Esta atualização é obrigatória?");
+    assert!(!reply["answer"].as_str().unwrap().contains('\r'));
+}
