@@ -357,6 +357,19 @@ async fn escalations_are_logged_masked_and_reviewed() {
     assert_eq!(line["lang"], "pt");
     let review = faqbot::bot::review(&log).unwrap();
     assert!(review.contains("[email]"), "{review}");
+
+    // A line cut short (a crash mid-write) is reported; the rest is still reviewed.
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    let lines = text.lines().count();
+    text.push_str("{\"time\": \"2026-");
+    std::fs::write(&log, text).unwrap();
+    let review = faqbot::bot::review(&log).unwrap();
+    assert!(review.contains("[email]"), "{review}");
+    assert!(
+        review.contains("1 line(s) skipped")
+            && review.contains(&format!("unanswered.jsonl:{}:", lines + 1)),
+        "{review}"
+    );
 }
 
 #[test]

@@ -124,16 +124,22 @@ pub fn mask_personal_data(text: &str) -> String {
 pub fn review(path: &Path) -> Result<String> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut groups: BTreeMap<String, Vec<Unanswered>> = BTreeMap::new();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+    // A line cut short by a crash, or written by hand, is reported, not a reason to show
+    // nothing of the rest.
+    let mut skipped: Vec<(usize, String)> = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).split(b'\n').enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
+        let line = String::from_utf8_lossy(&line);
         if line.trim().is_empty() {
             continue;
         }
-        let entry: Unanswered = serde_json::from_str(&line).map_err(|e| Error::Corpus {
-            path: path.to_path_buf(),
-            line: n + 1,
-            message: e.to_string(),
-        })?;
+        let entry: Unanswered = match serde_json::from_str(&line) {
+            Ok(entry) => entry,
+            Err(error) => {
+                skipped.push((n + 1, error.to_string()));
+                continue;
+            }
+        };
         let key = entry
             .best
             .clone()
@@ -143,6 +149,9 @@ pub fn review(path: &Path) -> Result<String> {
     let mut groups: Vec<_> = groups.into_iter().collect();
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
     let mut out = String::new();
+    if groups.is_empty() {
+        out.push_str(&format!("no escalated questions in {}\n", path.display()));
+    }
     for (best, questions) in groups {
         out.push_str(&format!("{:>4}  {best}\n", questions.len()));
         for q in questions.iter().take(10) {
@@ -154,6 +163,13 @@ pub fn review(path: &Path) -> Result<String> {
         if questions.len() > 10 {
             out.push_str(&format!("      … and {} more\n", questions.len() - 10));
         }
+    }
+    if let Some((line, error)) = skipped.first() {
+        out.push_str(&format!(
+            "{} line(s) skipped, not log entries; the first: {}:{line}: {error}\n",
+            skipped.len(),
+            path.display()
+        ));
     }
     Ok(out)
 }
