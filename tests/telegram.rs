@@ -422,6 +422,22 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
     assert!(!all.is_empty(), "trace logging produced output");
     let secret = TOKEN.split(':').nth(1).unwrap();
     assert!(!all.contains(secret), "the token leaked into the output");
+    // One structured event for the update, in plain text (no terminal, no colours).
+    let events: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("answered") && l.contains("update=\"message\""))
+        .collect();
+    assert_eq!(events.len(), 1, "{all}");
+    for field in [
+        "chat=\"private\"",
+        "lang=\"es\"",
+        "entry=migrate-infra-to-aws/aws-faq-1",
+        "confidence=",
+        "elapsed_us=",
+    ] {
+        assert!(events[0].contains(field), "{field} in {}", events[0]);
+    }
+    assert!(!all.contains('\u{1b}'), "no colour codes in a piped log");
     // The update was confirmed: a last getUpdates asks for the offset after it.
     let confirmed = server
         .calls()

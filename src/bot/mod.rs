@@ -363,6 +363,7 @@ async fn command(bot: FaqBot, msg: Message, cmd: Command, dialogue: ChatDialogue
     tracing::info!(
         update = "command",
         chat = chat_kind(&msg),
+        lang = lang_field(chat_lang(&state, &msg)),
         elapsed_us = started.elapsed().as_micros() as u64,
         "handled"
     );
@@ -389,7 +390,14 @@ async fn question(
         .and_then(|(id, lang)| engine.entry(lang, id));
     if let Some(entry) = picked {
         send_entry(&bot, msg.chat.id, &entry).await?;
-        tracing::info!(update = "message", chat = chat_kind(&msg), entry = %entry.id, "picked an alternative");
+        tracing::info!(
+            update = "message",
+            chat = chat_kind(&msg),
+            lang = entry.lang.code(),
+            entry = %entry.id,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "picked an alternative"
+        );
         return Ok(());
     }
     // In groups, the mention is addressing, not part of the question.
@@ -465,12 +473,18 @@ fn escalation_message(
 }
 
 async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) -> HandlerResult {
+    let started = Instant::now();
     let state = dialogue.get().await?.unwrap_or_default();
-    let text = in_langs(&langs_or_both(chat_lang(&state, &msg)), |l| {
-        phrase(l, |m| m.text_only)
-    });
+    let lang = chat_lang(&state, &msg);
+    let text = in_langs(&langs_or_both(lang), |l| phrase(l, |m| m.text_only));
     send_html(&bot, msg.chat.id, &text, None).await?;
-    tracing::info!(update = "non_text", chat = chat_kind(&msg), "handled");
+    tracing::info!(
+        update = "non_text",
+        chat = chat_kind(&msg),
+        lang = lang_field(lang),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "handled"
+    );
     Ok(())
 }
 
@@ -529,6 +543,7 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
         send_entry(&bot, chat, &entry).await?;
         tracing::info!(
             update = "callback",
+            lang = entry.lang.code(),
             entry = %entry.id,
             elapsed_us = started.elapsed().as_micros() as u64,
             "handled"
@@ -540,10 +555,12 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
 /// Inline mode for agents: up to five entries in the query's language.
 async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> HandlerResult {
     let started = Instant::now();
+    let mut query_lang = None;
     let results: Vec<InlineQueryResult> = if q.query.trim().is_empty() {
         Vec::new()
     } else {
-        let (_, hits) = engine.search(&q.query, None);
+        let (lang, hits) = engine.search(&q.query, None);
+        query_lang = Some(lang);
         hits.iter()
             .take(5)
             .map(|hit| {
@@ -572,6 +589,7 @@ async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> Hand
     .await?;
     tracing::info!(
         update = "inline_query",
+        lang = lang_field(query_lang),
         results = count,
         elapsed_us = started.elapsed().as_micros() as u64,
         "handled"
@@ -641,6 +659,11 @@ where
         pause = (pause * 2).min(Duration::from_secs(10));
     }
     unreachable!("the loop returns")
+}
+
+/// A language for the logs: its code, or `both` when the bot spoke both.
+fn lang_field(lang: Option<Lang>) -> &'static str {
+    lang.map_or("both", Lang::code)
 }
 
 fn chat_kind(msg: &Message) -> &'static str {
