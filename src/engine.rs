@@ -44,6 +44,8 @@ const RANK_BM25: f32 = 0.5;
 const MAX_TERMS: usize = 64;
 /// Words shorter than this are not corrected: too many neighbours.
 const MIN_CORRECTED_LEN: usize = 5;
+/// A runner-up this close to the answer's confidence is offered with it.
+const CLOSE_RUNNER_UP: f32 = 0.05;
 /// Alternatives below this confidence are not worth offering.
 const MIN_ALTERNATIVE: f32 = 0.05;
 
@@ -378,7 +380,12 @@ impl Engine {
                 .take(3)
                 .map(candidate)
                 .collect(),
-            suggest: best.confidence < self.settings.suggest_below,
+            // A runner-up about as likely as the answer is worth offering however sure
+            // the answer looks: the two cannot both be what was asked.
+            suggest: best.confidence < self.settings.suggest_below
+                || candidates
+                    .get(1)
+                    .is_some_and(|next| best.confidence - next.confidence < CLOSE_RUNNER_UP),
         })
     }
 
@@ -807,7 +814,7 @@ fn one_edit(a: &[char], b: &[char]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::one_edit;
+    use super::*;
 
     #[test]
     fn one_edit_distance() {
@@ -825,5 +832,64 @@ mod tests {
         assert!(!e("ambient", "ambient"));
         assert!(!e("ambient", "abmeint"));
         assert!(!e("ambient", "ambientxy"));
+    }
+
+    #[test]
+    fn alternatives_are_offered_when_unsure_or_when_the_runner_up_is_as_likely() {
+        let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let index = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
+        let entries = engine.entries(Lang::Es);
+        let suggest = |first: f32, second: f32| {
+            let scored = |i: usize, confidence| Scored {
+                entry: entries[i].clone(),
+                features: Features::default(),
+                confidence,
+            };
+            let ranking = Ranking {
+                detected: Detected {
+                    lang: Some(Lang::Es),
+                    confidence: 1.0,
+                },
+                outcome: Outcome::Ranked {
+                    lang: Lang::Es,
+                    candidates: vec![scored(0, first), scored(1, second)],
+                    off_topic: false,
+                },
+            };
+            match engine.decide(ranking) {
+                Reply::Answer(answer) => answer.suggest,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(!suggest(0.98, 0.50), "sure, and far ahead");
+        assert!(suggest(0.98, 0.96), "sure, but the runner-up is as likely");
+        assert!(suggest(0.90, 0.10), "unsure");
+    }
+
+    #[test]
+    fn off_topic_questions_escalate_whatever_the_confidence() {
+        let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let index = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
+        let ranking = Ranking {
+            detected: Detected {
+                lang: Some(Lang::Pt),
+                confidence: 1.0,
+            },
+            outcome: Outcome::Ranked {
+                lang: Lang::Pt,
+                candidates: vec![Scored {
+                    entry: engine.entries(Lang::Pt)[0].clone(),
+                    features: Features::default(),
+                    confidence: 0.99,
+                }],
+                off_topic: true,
+            },
+        };
+        match engine.decide(ranking) {
+            Reply::Escalation(e) => assert_eq!(e.reason, Reason::OutOfScope),
+            other => panic!("{other:?}"),
+        }
     }
 }
