@@ -813,8 +813,17 @@ fn one_edit(a: &[char], b: &[char]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// An engine over the repository's FAQ pages, its index in a folder that lives as
+    /// long as the returned guard.
+    pub(crate) fn repo_engine() -> (Engine, tempfile::TempDir) {
+        let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let index = tempfile::tempdir().unwrap();
+        let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
+        (engine, index)
+    }
 
     #[test]
     fn one_edit_distance() {
@@ -836,9 +845,7 @@ mod tests {
 
     #[test]
     fn alternatives_are_offered_when_unsure_or_when_the_runner_up_is_as_likely() {
-        let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-        let index = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
+        let (engine, _index) = repo_engine();
         let entries = engine.entries(Lang::Es);
         let suggest = |first: f32, second: f32| {
             let scored = |i: usize, confidence| Scored {
@@ -869,9 +876,7 @@ mod tests {
 
     #[test]
     fn off_topic_questions_escalate_whatever_the_confidence() {
-        let faq = Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-        let index = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
+        let (engine, _index) = repo_engine();
         let ranking = Ranking {
             detected: Detected {
                 lang: Some(Lang::Pt),

@@ -1,15 +1,6 @@
 //! The command line: answers, JSON schema, exit codes, odd input.
 
-use serde_json::Value;
-
-use crate::util::{Scratch, repo, stderr, stdout};
-
-fn json_lines(output: &std::process::Output) -> Vec<Value> {
-    stdout(output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
-}
+use crate::util::{Scratch, json_lines, repo, stderr, stdout};
 
 const KEYS: [&str; 12] = [
     "question",

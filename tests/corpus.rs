@@ -28,7 +28,7 @@ fn corpus_stays_above_its_bars() {
     assert!(r.accuracy() >= 0.82, "accuracy fell\n{summary}");
     assert!(r.wrong_rate() <= 0.05, "too many wrong answers\n{summary}");
     assert!(
-        r.escalation_recall() >= 0.93,
+        r.escalation_recall() >= 0.95,
         "out-of-scope answered\n{summary}"
     );
     assert!(

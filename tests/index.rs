@@ -1,8 +1,21 @@
 //! The on-disk index: rebuilt when stale or corrupt, never replaced by a failed build.
 
-use crate::util::{Scratch, stderr, stdout};
+use std::path::Path;
+
+use crate::util::{Scratch, ask_json, stderr, stdout};
 
 const PAGE: &str = "pt/campaign-email-infrastructure-upgrade.md";
+
+/// Writes `broken` to `file` and checks that indexing fails naming `file`'s last line.
+fn assert_index_names_last_line(s: &Scratch, file: &Path, broken: &str) {
+    let line = broken.lines().count();
+    std::fs::write(file, broken).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let name = file.file_name().unwrap().to_string_lossy();
+    assert!(err.contains(&format!("{name}:{line}:")), "{err}");
+}
 
 #[test]
 fn a_matching_index_is_reused_and_a_changed_source_rebuilds_it() {
@@ -121,14 +134,8 @@ fn alternates_for_an_unknown_entry_name_their_line() {
     let file = s
         .faq()
         .join("es/campaign-email-infrastructure-upgrade.alternates.toml");
-    let mut text = std::fs::read_to_string(&file).unwrap();
-    text.push_str("\nno-such-entry = [\"x\"]\n");
-    let line = text.lines().count();
-    std::fs::write(&file, text).unwrap();
-    let out = s.run(&["index"], "");
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains(&format!("alternates.toml:{line}:")), "{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_index_names_last_line(&s, &file, &format!("{text}\nno-such-entry = [\"x\"]\n"));
 }
 
 #[test]
@@ -154,12 +161,7 @@ fn a_new_page_dropped_in_a_language_folder_is_picked_up() {
 fn off_topic_questions_hand_off_and_a_bad_list_names_its_line() {
     let s = Scratch::new();
     let question = "Qual o preço do Campaign Standard?";
-    let reason = |s: &Scratch| {
-        let out = s.run(&["ask", "--json", question], "");
-        assert!(out.status.success(), "{}", stderr(&out));
-        let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-        reply["reason"].clone()
-    };
+    let reason = |s: &Scratch| ask_json(s, question)["reason"].clone();
     assert_eq!(reason(&s), "out_of_scope", "the shipped list covers prices");
 
     // Without the list the product name pulls the question to an entry: the list is
@@ -170,12 +172,7 @@ fn off_topic_questions_hand_off_and_a_bad_list_names_its_line() {
     assert_eq!(reason(&s), serde_json::Value::Null, "answered without it");
 
     let broken = format!("{shipped}\nphrasing = [\"typo in the key\"]\n");
-    let line = broken.lines().count();
-    std::fs::write(&file, broken).unwrap();
-    let out = s.run(&["index"], "");
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains(&format!("off-topic.toml:{line}:")), "{err}");
+    assert_index_names_last_line(&s, &file, &broken);
 }
 
 #[test]
@@ -204,9 +201,7 @@ fn pages_saved_with_a_byte_order_mark_and_crlf_lines_read_the_same() {
     let page = s.faq().join(PAGE);
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(&page, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
-    let out = s.run(&["ask", "--json", "a atualização é obrigatória?"], "");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let reply = ask_json(&s, "a atualização é obrigatória?");
     assert_eq!(reply["id"], "migrate-infra-to-aws/aws-faq-1");
     assert_eq!(reply["title"], "Esta atualização é obrigatória?");
     assert!(!reply["answer"].as_str().unwrap().contains('\r'));

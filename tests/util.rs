@@ -91,6 +91,23 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The replies of `ask --json`, one JSON object per line.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+/// `faqbot ask --json QUESTION` in `scratch`, which must succeed: its one reply.
+pub fn ask_json(scratch: &Scratch, question: &str) -> serde_json::Value {
+    let out = scratch.run(&["ask", "--json", question], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut replies = json_lines(&out);
+    assert_eq!(replies.len(), 1, "{}", stdout(&out));
+    replies.remove(0)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -747,9 +747,7 @@ mod tests {
 
     #[test]
     fn buttons_lead_back_to_their_entry_by_id_or_digest() {
-        let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-        let index = tempfile::tempdir().unwrap();
-        let engine = Engine::open(&faq, index.path(), crate::Settings::default()).unwrap();
+        let (engine, _index) = crate::engine::tests::repo_engine();
         for lang in Lang::ALL {
             for entry in engine.entries(lang) {
                 let by_id = chosen_entry(&engine, &callback_data(lang, &entry.id));
