@@ -31,10 +31,23 @@ pub struct Features {
     /// Share of the question's meaning found in the entry's best-matching phrasing (its
     /// title or one alternate).
     pub question: f32,
+    /// Sentence-encoder cosine of the question with the entry's nearest phrasing, either
+    /// language (0 without an encoder).
+    pub semantic: f32,
+    /// That cosine minus the best other entry's: negative when another is nearer.
+    pub semantic_margin: f32,
+    /// Cosine with the nearest line of the entry's answer.
+    pub passage: f32,
+    /// Cosine with the nearest off-topic phrasing minus `semantic`: positive when the
+    /// question is nearer something the FAQ does not answer.
+    pub off_topic_gap: f32,
 }
 
+/// How many signals a [`Features`] holds.
+pub const FEATURES: usize = 12;
+
 impl Features {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; FEATURES] = [
         "coverage",
         "unknown",
         "score",
@@ -43,9 +56,13 @@ impl Features {
         "brevity",
         "agreement",
         "question",
+        "semantic",
+        "semantic_margin",
+        "passage",
+        "off_topic_gap",
     ];
 
-    pub fn to_array(self) -> [f32; 8] {
+    pub fn to_array(self) -> [f32; FEATURES] {
         [
             self.coverage,
             self.unknown,
@@ -55,6 +72,10 @@ impl Features {
             self.brevity,
             self.agreement,
             self.question,
+            self.semantic,
+            self.semantic_margin,
+            self.passage,
+            self.off_topic_gap,
         ]
     }
 }
@@ -62,16 +83,27 @@ impl Features {
 /// A logistic model over [`Features`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Model {
-    pub weights: [f32; 8],
+    pub weights: [f32; FEATURES],
     pub bias: f32,
 }
 
 impl Model {
-    /// The hand-set direction `[6, -4, 0.5, 2, 1, -0.5, 0.5, 1]`, bias -5, Platt-scaled by `faqbot calibrate
-    /// tests/questions/pt.tsv tests/questions/es.tsv` on the corpus's even lines.
-    pub const DEFAULT: Model = Model {
-        weights: [4.120, -2.746, 0.343, 1.373, 0.687, -0.343, 0.343, 0.687],
+    /// Without an encoder: the hand-set direction `[6, -4, 0.5, 2, 1, -0.5, 0.5, 1]`,
+    /// bias -5, Platt-scaled on the regression corpus's even lines.
+    pub const LEXICAL: Model = Model {
+        weights: [
+            4.120, -2.746, 0.343, 1.373, 0.687, -0.343, 0.343, 0.687, 0.0, 0.0, 0.0, 0.0,
+        ],
         bias: -2.218,
+    };
+
+    /// With the encoder: every weight fitted by `faqbot calibrate` on the training
+    /// corpus (`tests/questions/train/`), every candidate of every question a sample.
+    pub const SEMANTIC: Model = Model {
+        weights: [
+            4.120, -2.746, 0.343, 1.373, 0.687, -0.343, 0.343, 0.687, 10.0, 20.0, 2.0, -10.0,
+        ],
+        bias: -10.0,
     };
 
     /// The probability that the entry with these features is right.
@@ -85,7 +117,7 @@ impl Model {
     }
 
     /// The model's logit before the sigmoid.
-    fn logit(&self, features: &Features) -> f32 {
+    pub fn logit(&self, features: &Features) -> f32 {
         self.weights
             .iter()
             .zip(features.to_array())
@@ -118,6 +150,67 @@ impl Model {
             bias: self.bias * scale + offset,
         }
     }
+
+    /// A free logistic regression over every signal (L2-regularized, on standardized
+    /// signals, folded back into raw weights): fitting and reporting use separate corpora,
+    /// so all weights may move.
+    pub fn fit(samples: &[(Features, bool)]) -> Model {
+        let n = samples.len().max(1) as f32;
+        let xs: Vec<[f32; FEATURES]> = samples.iter().map(|(f, _)| f.to_array()).collect();
+        let mut mean = [0.0f32; FEATURES];
+        let mut std = [0.0f32; FEATURES];
+        for x in &xs {
+            for k in 0..FEATURES {
+                mean[k] += x[k] / n;
+            }
+        }
+        for x in &xs {
+            for k in 0..FEATURES {
+                std[k] += (x[k] - mean[k]).powi(2) / n;
+            }
+        }
+        // A constant signal (all zero without an encoder) keeps weight 0.
+        let std = std.map(|v| if v > 1e-10 { v.sqrt() } else { f32::INFINITY });
+        let zs: Vec<[f32; FEATURES]> = xs
+            .iter()
+            .map(|x| std::array::from_fn(|k| (x[k] - mean[k]) / std[k]))
+            .collect();
+        let (mut w, mut b) = ([0.0f32; FEATURES], 0.0f32);
+        const RATE: f32 = 0.5;
+        const L2: f32 = 1e-3;
+        for _ in 0..FIT_ITERATIONS {
+            let mut gw = [0.0f32; FEATURES];
+            let mut gb = 0.0;
+            for (z, (_, label)) in zs.iter().zip(samples) {
+                let logit: f32 = w.iter().zip(z).map(|(w, z)| w * z).sum::<f32>() + b;
+                let error = 1.0 / (1.0 + (-logit).exp()) - f32::from(u8::from(*label));
+                for k in 0..FEATURES {
+                    gw[k] += error * z[k] / n;
+                }
+                gb += error / n;
+            }
+            for k in 0..FEATURES {
+                w[k] -= RATE * (gw[k] + L2 * w[k]);
+            }
+            b -= RATE * gb;
+        }
+        let weights: [f32; FEATURES] = std::array::from_fn(|k| w[k] / std[k]);
+        let bias = b - (0..FEATURES).map(|k| weights[k] * mean[k]).sum::<f32>();
+        Model { weights, bias }
+    }
+}
+
+/// Gradient steps of [`Model::fit`]: enough for the log loss to settle on a few thousand
+/// samples.
+const FIT_ITERATIONS: usize = 3_000;
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, w) in Features::NAMES.iter().zip(self.weights) {
+            writeln!(f, "  {name:<16}{w:>9.3}")?;
+        }
+        write!(f, "  {:<16}{:>9.3}", "bias", self.bias)
+    }
 }
 
 #[cfg(test)]
@@ -138,7 +231,7 @@ mod tests {
         let samples: Vec<_> = (0..50).map(|i| sample(i as f32 / 50.0, i >= 25)).collect();
         // A prior that points the right way but is far too timid.
         let prior = Model {
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             bias: -0.5,
         };
         assert!(prior.predict(&samples[45].0) < 0.6);

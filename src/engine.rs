@@ -11,8 +11,9 @@
 //!    Customer Care.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -23,11 +24,13 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader,
 use crate::analysis;
 use crate::confidence::{Features, Model};
 use crate::detect::Detector;
+use crate::embed::Vectors;
 use crate::error::Result;
 use crate::faq::{CareLink, Entry, EntryId};
 use crate::index::Store;
 use crate::lang::{Detected, Lang};
-use crate::reply::{Answer, Candidate, Escalation, Reason, Reply};
+use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
+use crate::semantic::{Embedding, Encoder, Prefix};
 use crate::smalltalk;
 
 /// Weight of the answer text against the best-matching phrasing of the question: the
@@ -48,15 +51,83 @@ const MIN_CORRECTED_LEN: usize = 5;
 const CLOSE_RUNNER_UP: f32 = 0.05;
 /// Alternatives below this confidence are not worth offering.
 const MIN_ALTERNATIVE: f32 = 0.05;
+/// Entries offered when the engine asks which one was meant.
+const CHOICES: usize = 3;
+/// Characters of a question the encoder reads: the meaning of a question is in its first
+/// sentences, and one window of the model (512 pieces) holds about this much.
+const SEMANTIC_MAX_CHARS: usize = 1_000;
+/// Questions whose embeddings are kept: customers ask the same short things all day.
+const QUESTION_CACHE: usize = 4_096;
+
+/// Which matcher ranked a question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matcher {
+    /// Words only: no sentence encoder was available.
+    Lexical,
+    /// Words and sentence embeddings.
+    Semantic,
+}
+
+impl Matcher {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Matcher::Lexical => "lexical",
+            Matcher::Semantic => "semantic",
+        }
+    }
+}
+
+/// The sentence encoder with the FAQ's vectors and recent questions' embeddings.
+struct Semantic {
+    encoder: Arc<Encoder>,
+    recent: Mutex<Recent>,
+}
+
+/// Embeddings of the last questions, oldest first out.
+#[derive(Default)]
+struct Recent {
+    map: HashMap<String, Embedding>,
+    order: VecDeque<String>,
+}
+
+impl Semantic {
+    fn embed(&self, question: &str) -> Embedding {
+        let question: String = question.chars().take(SEMANTIC_MAX_CHARS).collect();
+        if let Some(v) = self
+            .recent
+            .lock()
+            .ok()
+            .and_then(|r| r.map.get(&question).cloned())
+        {
+            return v;
+        }
+        let v = self.encoder.embed(&question, Prefix::Query);
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.order.len() >= QUESTION_CACHE
+                && let Some(old) = recent.order.pop_front()
+            {
+                recent.map.remove(&old);
+            }
+            recent.order.push_back(question.clone());
+            recent.map.insert(question, v.clone());
+        }
+        v
+    }
+}
 
 /// Tunable behaviour of the engine.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
-    /// Answer only at or above this confidence; below it, escalate.
+    /// Answer only at or above this confidence; below it, offer choices or escalate.
     pub threshold: f32,
+    /// Below the answer threshold, offer the best entries as choices when the first is at
+    /// least this likely; below it, hand off.
+    pub clarify: f32,
     /// Below this confidence an answer comes with "did you mean" alternatives.
     pub suggest_below: f32,
-    pub model: Model,
+    /// The confidence model with the sentence encoder, and without it.
+    pub semantic_model: Model,
+    pub lexical_model: Model,
 }
 
 impl Default for Settings {
@@ -66,8 +137,10 @@ impl Default for Settings {
             // hand-off, and 0.85 escalated every out-of-scope question there (README,
             // "Confidence").
             threshold: 0.85,
+            clarify: 0.15,
             suggest_below: 0.95,
-            model: Model::DEFAULT,
+            semantic_model: Model::SEMANTIC,
+            lexical_model: Model::LEXICAL,
         }
     }
 }
@@ -154,12 +227,50 @@ pub struct Engine {
     detector: Detector,
     langs: [LangData; 2],
     settings: Settings,
+    semantic: Option<Semantic>,
 }
 
 impl Engine {
-    /// Opens (or rebuilds) the index of `faq_dir` in `index_dir`.
+    /// Opens (or rebuilds) the index of `faq_dir` in `index_dir`, lexical only.
     pub fn open(faq_dir: &Path, index_dir: &Path, settings: Settings) -> Result<Engine> {
-        Ok(Engine::new(Store::open(faq_dir, index_dir)?, settings))
+        Engine::open_with(faq_dir, index_dir, settings, None)
+    }
+
+    /// Opens (or rebuilds) the index with the sentence encoder when one is given: the
+    /// index then holds the FAQ's embeddings for that model.
+    pub fn open_with(
+        faq_dir: &Path,
+        index_dir: &Path,
+        settings: Settings,
+        encoder: Option<Arc<Encoder>>,
+    ) -> Result<Engine> {
+        let store = Store::open(faq_dir, index_dir, encoder.as_deref())?;
+        let mut engine = Engine::new(store, settings);
+        engine.semantic = encoder.map(|encoder| Semantic {
+            encoder,
+            recent: Mutex::default(),
+        });
+        Ok(engine)
+    }
+
+    /// Which matcher ranks questions.
+    pub fn matcher(&self) -> Matcher {
+        match (&self.semantic, &self.store.vectors) {
+            (Some(_), Some(_)) => Matcher::Semantic,
+            _ => Matcher::Lexical,
+        }
+    }
+
+    fn vectors(&self) -> Option<(&Semantic, &Vectors)> {
+        Some((self.semantic.as_ref()?, self.store.vectors.as_ref()?))
+    }
+
+    /// The confidence model of the matcher in use.
+    fn model(&self) -> &Model {
+        match self.matcher() {
+            Matcher::Semantic => &self.settings.semantic_model,
+            Matcher::Lexical => &self.settings.lexical_model,
+        }
     }
 
     /// Builds the engine's in-memory tables over an open store.
@@ -272,6 +383,7 @@ impl Engine {
             store,
             langs,
             settings,
+            semantic: None,
         }
     }
 
@@ -362,6 +474,19 @@ impl Engine {
         let Some(best) = candidates.first() else {
             return escalate(Reason::OutOfScope, Some(lang), None);
         };
+        if best.confidence < self.settings.threshold && best.confidence >= self.settings.clarify {
+            return Reply::Clarify(Clarify {
+                detected,
+                lang,
+                choices: candidates
+                    .iter()
+                    .take(CHOICES)
+                    .filter(|s| s.confidence >= MIN_ALTERNATIVE)
+                    .map(candidate)
+                    .collect(),
+                care: self.care(lang).clone(),
+            });
+        }
         if best.confidence < self.settings.threshold {
             let reason = if best.features.coverage < 0.34 {
                 Reason::OutOfScope
@@ -411,8 +536,9 @@ impl Engine {
             match detected.lang {
                 None => Outcome::OtherLanguage,
                 Some(lang) => {
+                    let embedding = self.vectors().map(|(s, _)| s.embed(question));
                     let (candidates, off_topic) =
-                        self.candidates(question, lang, detected.confidence);
+                        self.candidates(question, lang, detected.confidence, embedding.as_ref());
                     Outcome::Ranked {
                         lang,
                         candidates,
@@ -428,7 +554,13 @@ impl Engine {
     /// language matches better when the query is in neither.
     pub fn search(&self, query: &str, lang: Option<Lang>) -> (Lang, Vec<Scored>) {
         let lang = lang.or_else(|| self.detector.detect(query).lang);
-        let run = |lang: Lang| (lang, self.candidates(query, lang, 1.0).0);
+        let embedding = self.vectors().map(|(s, _)| s.embed(query));
+        let run = |lang: Lang| {
+            (
+                lang,
+                self.candidates(query, lang, 1.0, embedding.as_ref()).0,
+            )
+        };
         match lang {
             Some(lang) => run(lang),
             None => {
@@ -441,11 +573,18 @@ impl Engine {
 
     /// Ranks the entries of `lang` for `question`, best first, with confidences; and tells
     /// whether a known off-topic question matches it better than the first entry does.
-    fn candidates(&self, question: &str, lang: Lang, lang_confidence: f32) -> (Vec<Scored>, bool) {
+    fn candidates(
+        &self,
+        question: &str,
+        lang: Lang,
+        lang_confidence: f32,
+        embedding: Option<&Embedding>,
+    ) -> (Vec<Scored>, bool) {
         let searcher = self.store.reader.searcher();
         let data = &self.langs[lang.index()];
         let concepts = self.concepts(question, lang);
-        if concepts.is_empty() {
+        let semantic = embedding.and_then(|q| self.semantic_signals(lang, q));
+        if concepts.is_empty() && semantic.is_none() {
             return (Vec::new(), false);
         }
         let own = self.bm25(&searcher, lang, &concepts, true);
@@ -473,16 +612,22 @@ impl Engine {
                     own.get(&i).copied().unwrap_or(0.0) + CROSS_WEIGHT * cross,
                 )
             })
-            .filter(|(_, s)| *s > 0.0)
+            // With the encoder every entry is a candidate: a paraphrase shares no word.
+            .filter(|(_, s)| *s > 0.0 || semantic.is_some())
             .collect();
         combined.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
-        let total_idf: f32 = concepts.iter().map(|c| c.idf).sum();
+        // No concept: no idf mass; the ratios below then read 0, not NaN.
+        let total_idf: f32 = concepts
+            .iter()
+            .map(|c| c.idf)
+            .sum::<f32>()
+            .max(f32::EPSILON);
         // Symmetric similarity of the question with each entry's best phrasing: the idf
         // mass both share over the mass of both, so that a phrasing is not preferred for
         // matching one more ubiquitous word while leaving most of itself unexplained.
         let dice = self.phrasing_similarity(data, &concepts, total_idf);
-        let top_bm25 = combined.first().map_or(1.0, |c| c.1);
+        let top_bm25 = combined.first().map_or(1.0, |c| c.1).max(f32::EPSILON);
         let mut combined: Vec<(usize, f32, f32)> = combined
             .into_iter()
             .map(|(i, s)| {
@@ -491,8 +636,9 @@ impl Engine {
             })
             .collect();
         combined.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-        let unknown = concepts.iter().filter(|c| !c.known).count() as f32 / concepts.len() as f32;
-        let brevity = 1.0 / concepts.len() as f32;
+        let concept_count = concepts.len().max(1) as f32;
+        let unknown = concepts.iter().filter(|c| !c.known).count() as f32 / concept_count;
+        let brevity = 1.0 / concept_count;
         let mut scored: Vec<Scored> = combined
             .iter()
             .enumerate()
@@ -511,11 +657,16 @@ impl Engine {
                         .sum::<f32>()
                         / total_idf
                 };
+                let sem = semantic.as_ref().map(|s| s.features(i));
                 let features = Features {
                     coverage: explained(&data.terms[i].all),
                     unknown,
                     score: score.ln_1p(),
-                    margin: (rank_score - best_other) / rank_score,
+                    margin: if rank_score > 0.0 {
+                        (rank_score - best_other) / rank_score
+                    } else {
+                        -1.0
+                    },
                     lang: lang_confidence,
                     brevity,
                     agreement: f32::from(u8::from(other_top == Some(&data.entries[i].id))),
@@ -524,10 +675,14 @@ impl Engine {
                         .iter()
                         .map(explained)
                         .fold(0.0, f32::max),
+                    semantic: sem.map_or(0.0, |s| s.0),
+                    semantic_margin: sem.map_or(0.0, |s| s.1),
+                    passage: sem.map_or(0.0, |s| s.2),
+                    off_topic_gap: sem.map_or(0.0, |s| s.3),
                 };
                 Scored {
                     entry: data.entries[i].clone(),
-                    confidence: self.settings.model.predict(&features),
+                    confidence: self.model().predict(&features),
                     features,
                 }
             })
@@ -554,6 +709,40 @@ impl Engine {
             .map_or(0.0, |&i| dice[i]);
         let off_topic = off_topic_similarity > 0.0 && off_topic_similarity > top_similarity;
         (scored, off_topic)
+    }
+
+    /// The question's cosine with every entry's phrasings (both languages: the ids are
+    /// shared) and with the off-topic phrasings; `None` without an encoder.
+    fn semantic_signals(&self, lang: Lang, q: &Embedding) -> Option<SemanticSignals> {
+        let (_, vectors) = self.vectors()?;
+        let data = &self.langs[lang.index()];
+        let best = |vs: &[Embedding]| vs.iter().map(|v| q.cosine(v)).fold(-1.0f32, f32::max);
+        let other = lang.other();
+        let other_data = &self.langs[other.index()];
+        let [own, theirs] = [lang, other].map(|l| &vectors.langs[l.index()]);
+        let mut question = Vec::with_capacity(data.entries.len());
+        let mut passage = Vec::with_capacity(data.entries.len());
+        for (i, entry) in data.entries.iter().enumerate() {
+            let twin = other_data
+                .by_id
+                .get(&entry.id)
+                .and_then(|&j| theirs.entries.get(j));
+            let mine = own.entries.get(i);
+            let pick = |f: fn(&crate::embed::EntryVectors) -> &[Embedding]| {
+                mine.into_iter()
+                    .chain(twin)
+                    .map(|e| best(f(e)))
+                    .fold(-1.0f32, f32::max)
+            };
+            question.push(pick(|e| &e.questions));
+            passage.push(pick(|e| &e.passages));
+        }
+        let off_topic = best(&own.off_topic).max(best(&theirs.off_topic));
+        Some(SemanticSignals {
+            question,
+            passage,
+            off_topic,
+        })
     }
 
     /// For each entry, the idf-weighted Dice similarity of the question with its best
@@ -723,6 +912,31 @@ impl Engine {
                 Concept { terms, idf, known }
             })
             .collect()
+    }
+}
+
+/// The sentence encoder's view of one question against every entry of a language.
+struct SemanticSignals {
+    /// Per entry: best cosine with its phrasings (title, alternates), either language.
+    question: Vec<f32>,
+    /// Per entry: best cosine with a line of its answer.
+    passage: Vec<f32>,
+    /// Best cosine with an off-topic phrasing.
+    off_topic: f32,
+}
+
+impl SemanticSignals {
+    /// `(similarity, lead over the best other entry, passage similarity, off-topic gap)`.
+    fn features(&self, i: usize) -> (f32, f32, f32, f32) {
+        let sim = self.question[i];
+        let best_other = self
+            .question
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, &s)| s)
+            .fold(-1.0f32, f32::max);
+        (sim, sim - best_other, self.passage[i], self.off_topic - sim)
     }
 }
 

@@ -94,9 +94,21 @@ pub struct Outcome1 {
     pub top: Option<String>,
     pub top3: Vec<String>,
     pub reason: Option<&'static str>,
+    /// The entries offered to choose from, when the engine asked instead of answering.
+    pub choices: Vec<String>,
 }
 
 impl Outcome1 {
+    /// Answered right, or the right entry is one tap away among the choices.
+    pub fn one_tap(&self) -> bool {
+        self.question.in_scope()
+            && (self.correct()
+                || self
+                    .choices
+                    .iter()
+                    .any(|c| self.question.expected.contains(c)))
+    }
+
     pub fn correct(&self) -> bool {
         match &self.answered {
             Some(id) => self.question.expected.contains(id),
@@ -125,11 +137,24 @@ fn run_one(engine: &Engine, question: &Question) -> Outcome1 {
         _ => Vec::new(),
     };
     let reply = engine.decide(ranking);
+    let choices = match &reply {
+        Reply::Clarify(c) => c
+            .choices
+            .iter()
+            .map(|c| c.entry.id.local().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
     let (answered, confidence, reason) = match &reply {
         Reply::Answer(a) => (
             Some(a.best.entry.id.local().to_string()),
             a.best.confidence,
             None,
+        ),
+        Reply::Clarify(c) => (
+            None,
+            c.choices.first().map_or(0.0, |b| b.confidence),
+            Some("clarify"),
         ),
         Reply::Escalation(e) => (
             None,
@@ -145,6 +170,7 @@ fn run_one(engine: &Engine, question: &Question) -> Outcome1 {
         top: ranked.first().cloned(),
         top3: ranked.into_iter().take(3).collect(),
         reason,
+        choices,
     }
 }
 
@@ -175,6 +201,12 @@ pub struct Report {
     /// In-scope questions whose first-ranked entry is right, answered or not.
     pub top1: usize,
     pub top3: usize,
+    /// In-scope questions answered right or with the right entry among the choices.
+    pub one_tap: usize,
+    /// Questions offered choices; out-of-scope ones offered choices, and answered.
+    pub clarified: usize,
+    pub out_of_scope_clarified: usize,
+    pub out_of_scope_answered: usize,
     /// Questions that must be escalated, and those that were.
     pub must_escalate: usize,
     pub escalated_right: usize,
@@ -205,12 +237,15 @@ impl Report {
                 if !correct {
                     r.answered_wrong += 1;
                 }
+            } else if !res.choices.is_empty() {
+                r.clarified += 1;
             } else {
                 r.escalated += 1;
             }
             if q.in_scope() {
                 r.in_scope += 1;
                 r.answered_right += usize::from(correct);
+                r.one_tap += usize::from(res.one_tap());
                 r.top1 += usize::from(res.top.as_ref().is_some_and(|t| q.expected.contains(t)));
                 r.top3 += usize::from(res.top3.iter().any(|t| q.expected.contains(t)));
                 let lang = q.lang.map_or("other", Lang::code).to_string();
@@ -222,7 +257,9 @@ impl Report {
                 cell.1 += 1;
             } else {
                 r.must_escalate += 1;
-                r.escalated_right += usize::from(res.answered.is_none());
+                r.escalated_right += usize::from(res.answered.is_none() && res.choices.is_empty());
+                r.out_of_scope_clarified += usize::from(!res.choices.is_empty());
+                r.out_of_scope_answered += usize::from(res.answered.is_some());
             }
             if q.lang.is_some() {
                 r.pt_es += 1;
@@ -241,6 +278,11 @@ impl Report {
     /// In-scope questions answered right, over all in-scope questions.
     pub fn accuracy(&self) -> f64 {
         ratio(self.answered_right, self.in_scope)
+    }
+
+    /// In-scope questions answered right or one tap away, over all in-scope questions.
+    pub fn one_tap_rate(&self) -> f64 {
+        ratio(self.one_tap, self.in_scope)
     }
 
     /// Wrong answers over all answers.
@@ -278,6 +320,21 @@ impl fmt::Display for Report {
             pct(self.accuracy()),
             self.answered_right,
             self.in_scope
+        )?;
+        writeln!(
+            f,
+            "one tap (in scope)   {:.1}%  ({}/{} answered right or among the choices)",
+            pct(self.one_tap_rate()),
+            self.one_tap,
+            self.in_scope
+        )?;
+        writeln!(
+            f,
+            "out of scope         {}/{} handed off, {} offered choices, {} answered",
+            self.escalated_right,
+            self.must_escalate,
+            self.out_of_scope_clarified,
+            self.out_of_scope_answered
         )?;
         writeln!(
             f,

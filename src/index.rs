@@ -17,9 +17,11 @@ use tantivy::schema::{
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
+use crate::embed::{self, Vectors};
 use crate::error::{Error, Result};
 use crate::faq::{Entry, Faq, LangFaq, Sources};
 use crate::lang::Lang;
+use crate::semantic::Encoder;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "faqbot.json";
@@ -82,6 +84,14 @@ struct Meta {
     langs: Vec<LangFaq>,
 }
 
+/// The fingerprint of a generation: the sources, and the model its vectors come from.
+fn fingerprint(sources: &Sources, encoder: Option<&Encoder>) -> String {
+    match encoder {
+        Some(encoder) => format!("{}-{}", sources.fingerprint(), &encoder.identity()[..16]),
+        None => sources.fingerprint(),
+    }
+}
+
 /// An open index with the FAQ it was built from.
 pub struct Store {
     pub(crate) faq: Faq,
@@ -90,28 +100,30 @@ pub struct Store {
     /// Which entry each document belongs to (`faq.lang(lang).entries[i]`) and whether it is
     /// the answer document (`true`) or a question document.
     pub(crate) docs: HashMap<DocAddress, (Lang, usize, bool)>,
+    /// The phrasings' embeddings, when built with a sentence encoder.
+    pub(crate) vectors: Option<Vectors>,
     path: PathBuf,
     rebuilt: bool,
 }
 
 impl Store {
-    /// Opens the index in `index_dir` if it was built from the current `faq_dir`, otherwise
-    /// rebuilds it first.
-    pub fn open(faq_dir: &Path, index_dir: &Path) -> Result<Store> {
+    /// Opens the index in `index_dir` if it was built from the current `faq_dir` (and with
+    /// `encoder`'s model), otherwise rebuilds it first.
+    pub fn open(faq_dir: &Path, index_dir: &Path, encoder: Option<&Encoder>) -> Result<Store> {
         let sources = Sources::read(faq_dir)?;
-        let fingerprint = sources.fingerprint();
-        match open_current(index_dir, &fingerprint) {
+        let fingerprint = fingerprint(&sources, encoder);
+        match open_current(index_dir, &fingerprint, encoder) {
             Ok(store) => return Ok(store),
             Err(reason) => {
                 tracing::info!(index = %index_dir.display(), %reason, "rebuilding index")
             }
         }
-        build(&sources, index_dir)
+        build(&sources, index_dir, encoder)
     }
 
     /// Rebuilds the index from `faq_dir`, whatever state it is in.
-    pub fn rebuild(faq_dir: &Path, index_dir: &Path) -> Result<Store> {
-        build(&Sources::read(faq_dir)?, index_dir)
+    pub fn rebuild(faq_dir: &Path, index_dir: &Path, encoder: Option<&Encoder>) -> Result<Store> {
+        build(&Sources::read(faq_dir)?, index_dir, encoder)
     }
 
     /// The FAQ the index was built from.
@@ -131,7 +143,11 @@ impl Store {
 }
 
 /// Opens the live generation; the error says why it cannot be used.
-fn open_current(index_dir: &Path, fingerprint: &str) -> std::result::Result<Store, String> {
+fn open_current(
+    index_dir: &Path,
+    fingerprint: &str,
+    encoder: Option<&Encoder>,
+) -> std::result::Result<Store, String> {
     let current = std::fs::read_to_string(index_dir.join(CURRENT))
         .map_err(|e| format!("no {CURRENT}: {e}"))?;
     let name = current.trim();
@@ -146,7 +162,14 @@ fn open_current(index_dir: &Path, fingerprint: &str) -> std::result::Result<Stor
     if meta.fingerprint != fingerprint {
         return Err("FAQ sources changed".into());
     }
-    load(path, meta).map_err(|e| format!("unreadable: {e}"))
+    let mut store = load(path, meta).map_err(|e| format!("unreadable: {e}"))?;
+    if let Some(encoder) = encoder {
+        store.vectors = Some(
+            Vectors::read(&store.path, &store.faq, encoder.identity())
+                .ok_or_else(|| format!("{} missing or damaged", embed::FILE))?,
+        );
+    }
+    Ok(store)
 }
 
 /// Opens a generation folder and reads the entries back from its documents.
@@ -219,6 +242,7 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         reader,
         fields,
         docs,
+        vectors: None,
         path,
         rebuilt: false,
     })
@@ -232,12 +256,16 @@ fn nonce() -> String {
 }
 
 /// Parses the sources and builds a new generation, then makes it current.
-fn build(sources: &Sources, index_dir: &Path) -> Result<Store> {
+fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Result<Store> {
     let faq = sources.parse()?;
     std::fs::create_dir_all(index_dir).map_err(|e| Error::io(index_dir, e))?;
-    let fingerprint = sources.fingerprint();
+    let fingerprint = fingerprint(sources, encoder);
     let building = index_dir.join(format!(".build-{}", nonce()));
-    let result = write_generation(&faq, &fingerprint, &building);
+    let vectors = encoder.map(|encoder| embed::compute(&faq, encoder));
+    let result = write_generation(&faq, &fingerprint, &building).and_then(|()| match &vectors {
+        Some(vectors) => vectors.write(&building),
+        None => Ok(()),
+    });
     let generation = format!("gen-{fingerprint}-{}", nonce());
     let live = index_dir.join(&generation);
     let result = result.and_then(|()| {
@@ -257,6 +285,7 @@ fn build(sources: &Sources, index_dir: &Path) -> Result<Store> {
     };
     let mut store = load(live.clone(), read_meta(&live)?).map_err(index_error)?;
     store.rebuilt = true;
+    store.vectors = vectors;
     let total: usize = Lang::ALL.iter().map(|l| faq.lang(*l).entries.len()).sum();
     tracing::info!(generation = %generation, entries = total, "index built");
     Ok(store)

@@ -11,6 +11,8 @@ use crate::reply::{Reason, Reply};
 /// Fixed phrases in one language.
 pub struct Messages {
     pub did_you_mean: &'static str,
+    /// Opens the choices offered when no entry is sure enough.
+    pub clarify: &'static str,
     pub not_sure: &'static str,
     pub out_of_scope: &'static str,
     pub greeting: &'static str,
@@ -31,6 +33,7 @@ pub fn messages(lang: Lang) -> &'static Messages {
     match lang {
         Lang::Pt => &Messages {
             did_you_mean: "Você quis dizer…",
+            clarify: "Não tenho certeza do que você procura. É sobre um destes?",
             not_sure: "Não tenho certeza de ter entendido a sua pergunta.",
             out_of_scope: "Essa pergunta não está coberta pelas perguntas frequentes sobre a \
                            atualização da infraestrutura de envio de email.",
@@ -53,6 +56,7 @@ pub fn messages(lang: Lang) -> &'static Messages {
         },
         Lang::Es => &Messages {
             did_you_mean: "¿Quisiste decir…?",
+            clarify: "No estoy seguro de lo que buscas. ¿Es sobre alguno de estos?",
             not_sure: "No estoy seguro de haber entendido tu pregunta.",
             out_of_scope: "Esa pregunta no está cubierta por las preguntas frecuentes sobre la \
                            actualización de la infraestructura de envío de correo electrónico.",
@@ -187,6 +191,18 @@ pub fn reply_plain(reply: &Reply) -> String {
                     out.push_str(&format!("\n  {}. {}", n + 1, alt.entry.title));
                 }
             }
+            out
+        }
+        Reply::Clarify(clarify) => {
+            let m = messages(clarify.lang);
+            let mut out = m.clarify.to_string();
+            for (n, choice) in clarify.choices.iter().enumerate() {
+                out.push_str(&format!("\n  {}. {}", n + 1, choice.entry.title));
+            }
+            out.push_str(&format!(
+                "\n{} {} <{}>",
+                m.contact, clarify.care.label, clarify.care.url
+            ));
             out
         }
         Reply::Escalation(escalation) => {

@@ -1,4 +1,5 @@
-//! What the engine says to a question: an answer, or a hand-off to Customer Care.
+//! What the engine says to a question: an answer, a choice of likely entries, or a hand-off
+//! to Customer Care.
 
 use std::sync::Arc;
 
@@ -17,7 +18,28 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub enum Reply {
     Answer(Answer),
+    /// Plausible entries, none sure enough to answer with: the customer picks one, or goes
+    /// to Customer Care.
+    Clarify(Clarify),
     Escalation(Escalation),
+}
+
+/// The engine's decision, by name: what `ask --json` calls `decision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Answer,
+    Clarify,
+    Handoff,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Answer => "answer",
+            Decision::Clarify => "clarify",
+            Decision::Handoff => "handoff",
+        }
+    }
 }
 
 impl Reply {
@@ -25,9 +47,27 @@ impl Reply {
     pub fn detected(&self) -> Detected {
         match self {
             Reply::Answer(a) => a.detected,
+            Reply::Clarify(c) => c.detected,
             Reply::Escalation(e) => e.detected,
         }
     }
+
+    pub fn decision(&self) -> Decision {
+        match self {
+            Reply::Answer(_) => Decision::Answer,
+            Reply::Clarify(_) => Decision::Clarify,
+            Reply::Escalation(_) => Decision::Handoff,
+        }
+    }
+}
+
+/// Up to three plausible entries, best first, with the way to Customer Care.
+#[derive(Clone, Debug)]
+pub struct Clarify {
+    pub detected: Detected,
+    pub lang: Lang,
+    pub choices: Vec<Candidate>,
+    pub care: CareLink,
 }
 
 /// The best entry, in the question's language.

@@ -5,5 +5,6 @@ mod cli;
 mod corpus;
 mod fake_telegram;
 mod index;
+mod semantic;
 mod telegram;
 mod util;

@@ -402,7 +402,11 @@ async fn question(
     }
     // In groups, the mention is addressing, not part of the question.
     let text = raw.replace(&format!("@{}", me.username()), " ");
-    let reply = engine.ask_in(&text, state.lang);
+    // Embedding a question takes milliseconds of CPU: off the runtime's threads.
+    let reply = {
+        let (engine, text, lang) = (engine.clone(), text.clone(), state.lang);
+        tokio::task::spawn_blocking(move || engine.ask_in(&text, lang)).await?
+    };
     tracing::debug!(question = %text, "question");
     let (offered, offered_lang) = match &reply {
         Reply::Answer(a) if a.suggest && !a.alternatives.is_empty() => (
@@ -411,6 +415,10 @@ async fn question(
                 .map(|c| c.entry.id.to_string())
                 .collect(),
             Some(a.lang),
+        ),
+        Reply::Clarify(c) => (
+            c.choices.iter().map(|c| c.entry.id.to_string()).collect(),
+            Some(c.lang),
         ),
         _ => (Vec::new(), None),
     };
@@ -438,6 +446,32 @@ async fn question(
                 )
                 .await?;
             }
+        }
+        Reply::Clarify(clarify) => {
+            let mut buttons: Vec<Vec<InlineKeyboardButton>> = clarify
+                .choices
+                .iter()
+                .map(|c| {
+                    vec![InlineKeyboardButton::callback(
+                        c.entry.title.clone(),
+                        callback_data(clarify.lang, &c.entry.id),
+                    )]
+                })
+                .collect();
+            if let Ok(url) = clarify.care.url.parse() {
+                buttons.push(vec![InlineKeyboardButton::url(
+                    clarify.care.label.clone(),
+                    url,
+                )]);
+            }
+            let text = phrase(clarify.lang, |m| m.clarify);
+            send_html(
+                &bot,
+                msg.chat.id,
+                &text,
+                Some(InlineKeyboardMarkup::new(buttons)),
+            )
+            .await?;
         }
         Reply::Escalation(escalation) => {
             if escalation.reason != Reason::Greeting {
@@ -541,12 +575,13 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
     let chat = q.regular_message().map(|m| m.chat.id);
     if let (Some(entry), Some(chat)) = (chosen, chat) {
         send_entry(&bot, chat, &entry).await?;
+        // What a customer taps is the best evidence of what they meant.
         tracing::info!(
             update = "callback",
             lang = entry.lang.code(),
             entry = %entry.id,
             elapsed_us = started.elapsed().as_micros() as u64,
-            "handled"
+            "customer chose"
         );
     }
     Ok(())
@@ -684,6 +719,15 @@ fn log_reply(update: &'static str, chat: &'static str, reply: &Reply, started: I
         Reply::Answer(a) => tracing::info!(
             update, chat, lang, entry = %a.best.entry.id, confidence = a.best.confidence,
             elapsed_us, "answered"
+        ),
+        Reply::Clarify(c) => tracing::info!(
+            update,
+            chat,
+            lang,
+            choices = c.choices.len(),
+            confidence = c.choices.first().map_or(0.0, |b| b.confidence),
+            elapsed_us,
+            "offered choices"
         ),
         Reply::Escalation(e) => tracing::info!(
             update,

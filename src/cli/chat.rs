@@ -42,15 +42,26 @@ pub fn run(engine: &Engine, mut lang: Option<Lang>) -> anyhow::Result<ExitCode> 
         } else {
             let reply = engine.ask_in(text, lang);
             offered.clear();
-            if let Reply::Answer(answer) = &reply {
-                last_lang = answer.lang;
-                if answer.suggest {
-                    offered = answer
-                        .alternatives
+            match &reply {
+                Reply::Answer(answer) => {
+                    last_lang = answer.lang;
+                    if answer.suggest {
+                        offered = answer
+                            .alternatives
+                            .iter()
+                            .map(|c| c.entry.id.to_string())
+                            .collect();
+                    }
+                }
+                Reply::Clarify(clarify) => {
+                    last_lang = clarify.lang;
+                    offered = clarify
+                        .choices
                         .iter()
                         .map(|c| c.entry.id.to_string())
                         .collect();
                 }
+                Reply::Escalation(_) => {}
             }
             writeln!(out, "{}", render::reply_plain(&reply))?;
         }

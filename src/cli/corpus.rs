@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faqbot::confidence::Features;
+use faqbot::confidence::{Features, Model};
+use faqbot::engine::Matcher;
 use faqbot::eval::{self, Question, Report};
-use faqbot::{Engine, Settings};
+use faqbot::{Engine, Outcome, Settings};
 
 fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
     let mut questions = Vec::new();
@@ -38,52 +39,68 @@ pub fn eval(
     }
 }
 
-/// Fits on even lines, reports on odd lines at several thresholds, prints the model.
-pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let questions = load(files)?;
-    let (fit, check): (Vec<_>, Vec<_>) =
-        questions.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    // Questions with no candidate (greetings, other languages, nothing matched) escalate
-    // before the model is asked: they are not part of what it must tell apart.
-    let samples = |part: &[(usize, &Question)], engine: &Engine| -> Vec<(Features, bool)> {
-        part.iter()
-            .filter_map(|(_, q)| {
-                let ranking = engine.rank(&q.text, None);
-                eval::top_candidate(&ranking, q).map(|(s, right)| (s.features, right))
-            })
-            .collect()
+/// Fits the confidence model of the engine's matcher on `train` (every candidate of every
+/// question a sample: right entry or not), prints it, and reports the current and the
+/// refitted model on `report` at several thresholds.
+pub fn calibrate(
+    mut engine: Engine,
+    train: &[PathBuf],
+    report: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let fit = load(train)?;
+    let check = if report.is_empty() {
+        fit.clone()
+    } else {
+        load(report)?
     };
-    let model = engine.settings().model.calibrate(&samples(&fit, &engine));
+    let mut samples: Vec<(Features, bool)> = Vec::new();
+    for q in &fit {
+        if let Outcome::Ranked { candidates, .. } = engine.rank(&q.text, None).outcome {
+            samples.extend(candidates.iter().map(|s| {
+                (
+                    s.features,
+                    q.expected.iter().any(|e| e == s.entry.id.local()),
+                )
+            }));
+        }
+    }
+    let model = Model::fit(&samples);
+    let matcher = engine.matcher();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "fitted on {} questions, checked on {}",
+        "{} matcher: fitted on {} questions ({} candidates)\n{model}",
+        matcher.as_str(),
         fit.len(),
+        samples.len()
+    )?;
+    writeln!(
+        out,
+        "\nreported on {} questions: answered right (in scope) / wrong answers / out-of-scope escalated",
         check.len()
-    )?;
-    writeln!(
-        out,
-        "Model {{ weights: {:?}, bias: {:?} }}",
-        model.weights, model.bias
-    )?;
-    for (name, w) in Features::NAMES.iter().zip(model.weights) {
-        writeln!(out, "  {name:<10} {w:+.3}")?;
-    }
-    let check: Vec<Question> = check.into_iter().map(|(_, q)| q.clone()).collect();
-    writeln!(
-        out,
-        "held-out half: answered right (in scope) / wrong answers / out-of-scope escalated"
     )?;
     writeln!(out, "threshold  current model          refitted model")?;
     let current = *engine.settings();
-    for threshold in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9] {
+    let with = |model: Model, threshold: f32| match matcher {
+        Matcher::Semantic => Settings {
+            threshold,
+            semantic_model: model,
+            ..current
+        },
+        Matcher::Lexical => Settings {
+            threshold,
+            lexical_model: model,
+            ..current
+        },
+    };
+    let current_model = match matcher {
+        Matcher::Semantic => current.semantic_model,
+        Matcher::Lexical => current.lexical_model,
+    };
+    for threshold in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] {
         let mut cells = Vec::new();
-        for model in [current.model, model] {
-            engine.set_settings(Settings {
-                threshold,
-                model,
-                ..current
-            });
+        for model in [current_model, model] {
+            engine.set_settings(with(model, threshold));
             let report = Report::new(&eval::run(&engine, &check));
             cells.push(format!(
                 "{:>5.1}% {:>4.1}% {:>5.1}%",
@@ -99,5 +116,10 @@ pub fn calibrate(mut engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCo
         };
         writeln!(out, "{threshold:>8.2}{mark}  {}   {}", cells[0], cells[1])?;
     }
+    writeln!(
+        out,
+        "\nweights: {:?}\nbias: {:?}",
+        model.weights, model.bias
+    )?;
     Ok(ExitCode::SUCCESS)
 }

