@@ -88,22 +88,24 @@ pub struct Model {
 }
 
 impl Model {
-    /// Without an encoder: the hand-set direction `[6, -4, 0.5, 2, 1, -0.5, 0.5, 1]`,
-    /// bias -5, Platt-scaled on the regression corpus's even lines.
+    /// Without an encoder: fitted like [`Model::SEMANTIC`] with the encoder turned off
+    /// (`--model none`); its four semantic signals are always 0.
     pub const LEXICAL: Model = Model {
         weights: [
-            4.120, -2.746, 0.343, 1.373, 0.687, -0.343, 0.343, 0.687, 0.0, 0.0, 0.0, 0.0,
+            5.637, 3.844, 4.353, 0.019, -0.254, 2.838, 0.018, -0.782, 0.0, 0.0, 0.0, 0.0,
         ],
-        bias: -2.218,
+        bias: -12.268,
     };
 
-    /// With the encoder: every weight fitted by `faqbot calibrate` on the training
-    /// corpus (`tests/questions/train/`), every candidate of every question a sample.
+    /// With the encoder: every weight fitted by `faqbot calibrate
+    /// tests/questions/train/pt.tsv tests/questions/train/es.tsv` (every candidate of every
+    /// question a sample), then Platt-scaled on the first-ranked candidates.
     pub const SEMANTIC: Model = Model {
         weights: [
-            4.120, -2.746, 0.343, 1.373, 0.687, -0.343, 0.343, 0.687, 10.0, 20.0, 2.0, -10.0,
+            6.108, 2.100, 2.357, 0.052, -1.021, 4.040, 0.258, -2.955, -7.227, 44.755, 7.706,
+            -44.649,
         ],
-        bias: -10.0,
+        bias: -8.432,
     };
 
     /// The probability that the entry with these features is right.

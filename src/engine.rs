@@ -137,7 +137,9 @@ impl Default for Settings {
             // hand-off, and 0.85 escalated every out-of-scope question there (README,
             // "Confidence").
             threshold: 0.85,
-            clarify: 0.15,
+            // Chosen on the training corpus: one tap away for 91% of in-scope questions
+            // there while 94% of out-of-scope ones are still handed off straight away.
+            clarify: 0.3,
             suggest_below: 0.95,
             semantic_model: Model::SEMANTIC,
             lexical_model: Model::LEXICAL,
@@ -435,6 +437,12 @@ impl Engine {
 
     /// Turns a ranking into a reply with the engine's thresholds.
     pub fn decide(&self, ranking: Ranking) -> Reply {
+        self.decide_with(ranking, &self.settings)
+    }
+
+    /// Turns a ranking into a reply with other thresholds (the confidences are already
+    /// in the ranking): what a threshold sweep needs.
+    pub fn decide_with(&self, ranking: Ranking, settings: &Settings) -> Reply {
         let Ranking { detected, outcome } = ranking;
         let escalate = |reason, lang: Option<Lang>, best| {
             let contacts = match lang {
@@ -474,7 +482,7 @@ impl Engine {
         let Some(best) = candidates.first() else {
             return escalate(Reason::OutOfScope, Some(lang), None);
         };
-        if best.confidence < self.settings.threshold && best.confidence >= self.settings.clarify {
+        if best.confidence < settings.threshold && best.confidence >= settings.clarify {
             return Reply::Clarify(Clarify {
                 detected,
                 lang,
@@ -487,7 +495,7 @@ impl Engine {
                 care: self.care(lang).clone(),
             });
         }
-        if best.confidence < self.settings.threshold {
+        if best.confidence < settings.threshold {
             let reason = if best.features.coverage < 0.34 {
                 Reason::OutOfScope
             } else {
@@ -507,7 +515,7 @@ impl Engine {
                 .collect(),
             // A runner-up about as likely as the answer is worth offering however sure
             // the answer looks: the two cannot both be what was asked.
-            suggest: best.confidence < self.settings.suggest_below
+            suggest: best.confidence < settings.suggest_below
                 || candidates
                     .get(1)
                     .is_some_and(|next| best.confidence - next.confidence < CLOSE_RUNNER_UP),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use crate::engine::{Engine, Outcome, Ranking, Scored};
+use crate::engine::{Engine, Outcome, Ranking, Scored, Settings};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
 use crate::reply::Reply;
@@ -123,11 +123,44 @@ impl Outcome1 {
 
 /// Runs every question through the engine.
 pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome1> {
-    questions.iter().map(|q| run_one(engine, q)).collect()
+    rank(engine, questions)
+        .into_iter()
+        .map(|(q, ranking)| judge(engine, q, ranking, engine.settings()))
+        .collect()
 }
 
-fn run_one(engine: &Engine, question: &Question) -> Outcome1 {
-    let ranking = engine.rank(&question.text, None);
+/// Ranks every question once, for [`sweep`].
+pub fn rank<'q>(engine: &Engine, questions: &'q [Question]) -> Vec<(&'q Question, Ranking)> {
+    questions
+        .iter()
+        .map(|q| (q, engine.rank(&q.text, None)))
+        .collect()
+}
+
+/// Reports at each `(answer, clarify)` threshold pair, over rankings made once.
+pub fn sweep(
+    engine: &Engine,
+    ranked: &[(&Question, Ranking)],
+    pairs: &[(f32, f32)],
+) -> Vec<((f32, f32), Report)> {
+    pairs
+        .iter()
+        .map(|&(threshold, clarify)| {
+            let settings = Settings {
+                threshold,
+                clarify,
+                ..*engine.settings()
+            };
+            let results: Vec<Outcome1> = ranked
+                .iter()
+                .map(|(q, ranking)| judge(engine, q, ranking.clone(), &settings))
+                .collect();
+            ((threshold, clarify), Report::new(&results))
+        })
+        .collect()
+}
+
+fn judge(engine: &Engine, question: &Question, ranking: Ranking, settings: &Settings) -> Outcome1 {
     let detected = ranking.detected.code();
     let ranked: Vec<String> = match &ranking.outcome {
         Outcome::Ranked { candidates, .. } => candidates
@@ -136,7 +169,7 @@ fn run_one(engine: &Engine, question: &Question) -> Outcome1 {
             .collect(),
         _ => Vec::new(),
     };
-    let reply = engine.decide(ranking);
+    let reply = engine.decide_with(ranking, settings);
     let choices = match &reply {
         Reply::Clarify(c) => c
             .choices

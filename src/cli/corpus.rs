@@ -64,8 +64,28 @@ pub fn calibrate(
             }));
         }
     }
-    let model = Model::fit(&samples);
     let matcher = engine.matcher();
+    let current = *engine.settings();
+    let using = |model: Model| match matcher {
+        Matcher::Semantic => Settings {
+            semantic_model: model,
+            ..current
+        },
+        Matcher::Lexical => Settings {
+            lexical_model: model,
+            ..current
+        },
+    };
+    // The free fit ranks; Platt scaling of its logit on the first-ranked candidates then
+    // makes a confidence read as "the answer is right this often", which a threshold needs.
+    let ranker = Model::fit(&samples);
+    engine.set_settings(using(ranker));
+    let tops: Vec<(Features, bool)> = eval::rank(&engine, &fit)
+        .iter()
+        .filter_map(|(q, ranking)| eval::top_candidate(ranking, q))
+        .map(|(s, right)| (s.features, right))
+        .collect();
+    let model = ranker.calibrate(&tops);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -74,47 +94,39 @@ pub fn calibrate(
         fit.len(),
         samples.len()
     )?;
+    engine.set_settings(using(model));
+    let ranked = eval::rank(&engine, &check);
     writeln!(
         out,
-        "\nreported on {} questions: answered right (in scope) / wrong answers / out-of-scope escalated",
-        check.len()
+        "\nrefitted model on {} questions ({} in scope); * the current thresholds",
+        check.len(),
+        check.iter().filter(|q| q.in_scope()).count()
     )?;
-    writeln!(out, "threshold  current model          refitted model")?;
-    let current = *engine.settings();
-    let with = |model: Model, threshold: f32| match matcher {
-        Matcher::Semantic => Settings {
-            threshold,
-            semantic_model: model,
-            ..current
-        },
-        Matcher::Lexical => Settings {
-            threshold,
-            lexical_model: model,
-            ..current
-        },
-    };
-    let current_model = match matcher {
-        Matcher::Semantic => current.semantic_model,
-        Matcher::Lexical => current.lexical_model,
-    };
-    for threshold in [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] {
-        let mut cells = Vec::new();
-        for model in [current_model, model] {
-            engine.set_settings(with(model, threshold));
-            let report = Report::new(&eval::run(&engine, &check));
-            cells.push(format!(
-                "{:>5.1}% {:>4.1}% {:>5.1}%",
-                100.0 * report.accuracy(),
-                100.0 * report.wrong_rate(),
-                100.0 * report.escalation_recall()
-            ));
-        }
-        let mark = if threshold == current.threshold {
+    writeln!(
+        out,
+        "answer clarify   right  wrong  one-tap   out of scope: handed off  choices  answered"
+    )?;
+    let pairs: Vec<(f32, f32)> = [0.6f32, 0.7, 0.75, 0.8, 0.85, 0.9]
+        .iter()
+        .flat_map(|&a| [0.1f32, 0.2, 0.3, 0.4, 0.5].map(|c| (a, c)))
+        .collect();
+    for ((answer, clarify), r) in eval::sweep(&engine, &ranked, &pairs) {
+        let mark = if (answer, clarify) == (current.threshold, current.clarify) {
             "*"
         } else {
             " "
         };
-        writeln!(out, "{threshold:>8.2}{mark}  {}   {}", cells[0], cells[1])?;
+        let oos = r.must_escalate.max(1) as f64;
+        writeln!(
+            out,
+            "{answer:>6.2} {clarify:>6.2}{mark} {:>6.1}% {:>5.1}% {:>6.1}%   {:>24.1}% {:>7.1}% {:>8.1}%",
+            100.0 * r.accuracy(),
+            100.0 * r.wrong_rate(),
+            100.0 * r.one_tap_rate(),
+            100.0 * r.escalation_recall(),
+            100.0 * r.out_of_scope_clarified as f64 / oos,
+            100.0 * r.out_of_scope_answered as f64 / oos,
+        )?;
     }
     writeln!(
         out,
