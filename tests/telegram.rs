@@ -9,7 +9,7 @@ use teloxide::Bot;
 use tokio::sync::oneshot;
 
 use crate::fake_telegram::{FakeTelegram, TOKEN, callback_query, group_text, private_text};
-use crate::util::Scratch;
+use crate::util::{Scratch, semantic_engine};
 
 /// A bot running against a fake server until dropped.
 struct Running {
@@ -26,7 +26,7 @@ impl Running {
 
     async fn start_with(options: Options, server: FakeTelegram) -> Running {
         let scratch = Scratch::new();
-        let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
+        let engine = semantic_engine(&scratch);
         let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -58,6 +58,9 @@ impl Running {
 fn to_chat(chat: i64) -> impl Fn(&Value) -> bool {
     move |body| body["chat_id"] == json!(chat)
 }
+
+/// A question the engine offers choices for rather than answering: vague on purpose.
+const CLARIFIED: &str = "Preferíamos ficar de fora disto. É mesmo indispensável?";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_pt_and_es_questions_in_telegram_html() {
@@ -121,23 +124,32 @@ async fn greeting_gets_a_greeting_not_a_link() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_of_alternatives_and_the_callback_path() {
     let bot = Running::start(Options::default()).await;
-    // A question the engine answers while unsure enough to offer alternatives; checked
-    // first so that an engine change shows up here as what it is.
-    let question = "isso vale pra todos os clientes?";
+    // A question the engine is unsure about, so it offers choices; checked first so that
+    // an engine change shows up here as what it is.
     let scratch = Scratch::new();
-    let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
-    match engine.ask(question) {
-        faqbot::Reply::Answer(a) => assert!(a.suggest && !a.alternatives.is_empty(), "{a:?}"),
+    let engine = semantic_engine(&scratch);
+    match engine.ask(CLARIFIED) {
+        faqbot::Reply::Clarify(c) => assert!(!c.choices.is_empty(), "{c:?}"),
         other => panic!("precondition: {other:?}"),
     }
-    bot.server.push(private_text(105, "pt-br", question));
-    let sent = bot.server.wait_for("sendMessage", 2, to_chat(105)).await;
-    assert!(sent[0]["reply_markup"].is_null(), "the answer itself");
-    assert_eq!(sent[1]["text"], "Você quis dizer…");
-    let buttons = sent[1]["reply_markup"]["inline_keyboard"]
+    bot.server.push(private_text(105, "pt-br", CLARIFIED));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(105)).await;
+    assert_eq!(
+        sent[0]["text"],
+        "Não tenho certeza do que você procura. É sobre um destes?"
+    );
+    let buttons = sent[0]["reply_markup"]["inline_keyboard"]
         .as_array()
         .unwrap();
-    assert!((1..=3).contains(&buttons.len()));
+    assert!(
+        (2..=4).contains(&buttons.len()),
+        "choices and Customer Care"
+    );
+    let care = &buttons[buttons.len() - 1][0];
+    assert!(
+        care["url"].as_str().unwrap().starts_with("https://"),
+        "{care}"
+    );
     let data = buttons[0][0]["callback_data"].as_str().unwrap();
     assert!(data.starts_with("e:pt:migrate-infra-to-aws/"), "{data}");
 
@@ -542,17 +554,13 @@ async fn sqlite_storage_keeps_the_language_across_restarts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_picks_an_offered_alternative() {
     let bot = Running::start(Options::default()).await;
-    bot.server.push(private_text(
-        141,
-        "pt-br",
-        "isso vale pra todos os clientes?",
-    ));
-    let sent = bot.server.wait_for("sendMessage", 2, to_chat(141)).await;
-    let first = &sent[1]["reply_markup"]["inline_keyboard"][0][0];
+    bot.server.push(private_text(141, "pt-br", CLARIFIED));
+    let sent = bot.server.wait_for("sendMessage", 1, to_chat(141)).await;
+    let first = &sent[0]["reply_markup"]["inline_keyboard"][0][0];
     let title = first["text"].as_str().unwrap().to_string();
     bot.server.push(private_text(141, "pt-br", "1"));
-    let sent = bot.server.wait_for("sendMessage", 3, to_chat(141)).await;
-    let text = sent[2]["text"].as_str().unwrap();
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(141)).await;
+    let text = sent[1]["text"].as_str().unwrap();
     assert!(text.starts_with(&format!("<b>{title}</b>")), "{text}");
     bot.stop().await;
 }

