@@ -210,9 +210,9 @@ impl ModelFile {
         if qk != QK
             || hyper.hidden == 0
             || hyper.heads == 0
-            || hyper.hidden % hyper.heads != 0
-            || hyper.hidden % QK != 0
-            || hyper.ff % QK != 0
+            || !hyper.hidden.is_multiple_of(hyper.heads)
+            || !hyper.hidden.is_multiple_of(QK)
+            || !hyper.ff.is_multiple_of(QK)
             || hyper.max_positions < 3
             || hyper.type_vocab == 0
             || !(eps.is_finite() && eps > 0.0)
@@ -275,7 +275,7 @@ impl ModelFile {
             let bytes = usize::try_from(c.u64()?).map_err(|_| "tensor size too large")?;
             let expected = match dtype {
                 F32 => elements.checked_mul(4),
-                Q4_0 if elements % QK == 0 => Some(elements / QK * BLOCK_BYTES),
+                Q4_0 if elements.is_multiple_of(QK) => Some(elements / QK * BLOCK_BYTES),
                 _ => None,
             };
             if expected != Some(bytes)
