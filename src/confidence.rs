@@ -41,10 +41,14 @@ pub struct Features {
     /// Cosine with the nearest off-topic phrasing minus `semantic`: positive when the
     /// question is nearer something the FAQ does not answer.
     pub off_topic_gap: f32,
+    /// The entry classifier's probability that the question asks for this entry.
+    pub class: f32,
+    /// Its probability that the question asks for nothing the FAQ answers.
+    pub class_none: f32,
 }
 
 /// How many signals a [`Features`] holds.
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 14;
 
 impl Features {
     pub const NAMES: [&'static str; FEATURES] = [
@@ -60,6 +64,8 @@ impl Features {
         "semantic_margin",
         "passage",
         "off_topic_gap",
+        "class",
+        "class_none",
     ];
 
     pub fn to_array(self) -> [f32; FEATURES] {
@@ -76,6 +82,8 @@ impl Features {
             self.semantic_margin,
             self.passage,
             self.off_topic_gap,
+            self.class,
+            self.class_none,
         ]
     }
 }
@@ -92,7 +100,8 @@ impl Model {
     /// (`--model none`); its four semantic signals are always 0.
     pub const LEXICAL: Model = Model {
         weights: [
-            5.637, 3.844, 4.353, 0.019, -0.254, 2.838, 0.018, -0.782, 0.0, 0.0, 0.0, 0.0,
+            5.637, 3.844, 4.353, 0.019, -0.254, 2.838, 0.018, -0.782, 0.0, 0.0, 0.0, 0.0, 0.0,
+            0.0,
         ],
         bias: -12.268,
     };
@@ -103,7 +112,7 @@ impl Model {
     pub const SEMANTIC: Model = Model {
         weights: [
             6.108, 2.100, 2.357, 0.052, -1.021, 4.040, 0.258, -2.955, -7.227, 44.755, 7.706,
-            -44.649,
+            -44.649, 0.0, 0.0,
         ],
         bias: -8.432,
     };
@@ -233,7 +242,7 @@ mod tests {
         let samples: Vec<_> = (0..50).map(|i| sample(i as f32 / 50.0, i >= 25)).collect();
         // A prior that points the right way but is far too timid.
         let prior = Model {
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             bias: -0.5,
         };
         assert!(prior.predict(&samples[45].0) < 0.6);

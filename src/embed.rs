@@ -11,11 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::faq::Faq;
+use crate::faq::{EntryId, Faq};
 use crate::lang::Lang;
 use crate::semantic::{Embedding, Encoder, Prefix};
 
-const MAGIC: &[u8; 4] = b"FQV1";
+const MAGIC: &[u8; 4] = b"FQV2";
 const CACHE_MAGIC: &[u8; 4] = b"FQC1";
 /// The stored vectors' file in a generation.
 pub(crate) const FILE: &str = "vectors.bin";
@@ -42,6 +42,149 @@ pub struct Vectors {
     /// The model's sha256.
     pub model: String,
     pub langs: [LangVectors; 2],
+    pub classifier: Classifier,
+}
+
+/// The entries as classes, in a fixed order: the ids of every language's entries, first
+/// seen first, then "none" (the off-topic phrasings).
+pub fn classes(faq: &Faq) -> Vec<EntryId> {
+    let mut out: Vec<EntryId> = Vec::new();
+    for lang in Lang::ALL {
+        for entry in &faq.lang(lang).entries {
+            if !out.contains(&entry.id) {
+                out.push(entry.id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A softmax regression from a question's embedding to the entry it asks for, or to
+/// "none" (the last class), trained on the FAQ's own phrasings in both languages when the
+/// index is built. Where the nearest phrasing looks at one example, this weighs them all:
+/// a question between two entries' phrasings goes to the entry whose phrasings, together,
+/// it resembles.
+#[derive(Clone, Debug, Default)]
+pub struct Classifier {
+    /// The phrasings' mean: e5 vectors share a large common part that says nothing.
+    mean: Vec<f32>,
+    /// `classes × dim`, then one bias per class.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// Training of the classifier: full-batch gradient descent on the cross-entropy, L2
+/// regularized. Centered e5 vectors are small (norm about 0.5), hence the scale.
+const CLASSIFIER_SCALE: f32 = 4.0;
+const CLASSIFIER_STEPS: usize = 300;
+const CLASSIFIER_RATE: f32 = 0.5;
+const CLASSIFIER_L2: f32 = 1e-3;
+
+impl Classifier {
+    fn train(examples: &[(&Embedding, usize)], classes: usize) -> Classifier {
+        let Some(dim) = examples.first().map(|(v, _)| v.as_slice().len()) else {
+            return Classifier::default();
+        };
+        let n = examples.len() as f32;
+        let mut mean = vec![0.0f32; dim];
+        for (v, _) in examples {
+            for (m, x) in mean.iter_mut().zip(v.as_slice()) {
+                *m += x / n;
+            }
+        }
+        let xs: Vec<Vec<f32>> = examples
+            .iter()
+            .map(|(v, _)| {
+                v.as_slice()
+                    .iter()
+                    .zip(&mean)
+                    .map(|(x, m)| (x - m) * CLASSIFIER_SCALE)
+                    .collect()
+            })
+            .collect();
+        let mut c = Classifier {
+            mean,
+            weights: vec![0.0; classes * dim],
+            bias: vec![0.0; classes],
+        };
+        let mut grad_w = vec![0.0f32; classes * dim];
+        let mut grad_b = vec![0.0f32; classes];
+        for _ in 0..CLASSIFIER_STEPS {
+            grad_w.iter_mut().for_each(|g| *g = 0.0);
+            grad_b.iter_mut().for_each(|g| *g = 0.0);
+            for (x, &(_, label)) in xs.iter().zip(examples) {
+                let p = c.softmax_scaled(x);
+                for k in 0..classes {
+                    let err = (p[k] - f32::from(u8::from(k == label))) / n;
+                    grad_b[k] += err;
+                    for (g, xi) in grad_w[k * dim..(k + 1) * dim].iter_mut().zip(x) {
+                        *g += err * xi;
+                    }
+                }
+            }
+            for (w, g) in c.weights.iter_mut().zip(&grad_w) {
+                *w -= CLASSIFIER_RATE * (g + CLASSIFIER_L2 * *w);
+            }
+            for (b, g) in c.bias.iter_mut().zip(&grad_b) {
+                *b -= CLASSIFIER_RATE * g;
+            }
+        }
+        c
+    }
+
+    fn softmax_scaled(&self, x: &[f32]) -> Vec<f32> {
+        let dim = x.len();
+        let mut logits: Vec<f32> = self
+            .bias
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                b + self.weights[k * dim..(k + 1) * dim]
+                    .iter()
+                    .zip(x)
+                    .map(|(w, x)| w * x)
+                    .sum::<f32>()
+            })
+            .collect();
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for l in &mut logits {
+            *l = (*l - max).exp();
+            sum += *l;
+        }
+        logits.iter_mut().for_each(|l| *l /= sum);
+        logits
+    }
+
+    /// The probability of each class (the entries of [`classes`], then "none"); empty when
+    /// there was nothing to train on.
+    pub fn probabilities(&self, q: &Embedding) -> Vec<f32> {
+        if self.bias.is_empty() || q.as_slice().len() != self.mean.len() {
+            return Vec::new();
+        }
+        let x: Vec<f32> = q
+            .as_slice()
+            .iter()
+            .zip(&self.mean)
+            .map(|(x, m)| (x - m) * CLASSIFIER_SCALE)
+            .collect();
+        self.softmax_scaled(&x)
+    }
+
+    fn examples<'v>(faq: &Faq, langs: &'v [LangVectors; 2]) -> Vec<(&'v Embedding, usize)> {
+        let classes = classes(faq);
+        let none = classes.len();
+        let mut out = Vec::new();
+        for lang in Lang::ALL {
+            let vectors = &langs[lang.index()];
+            for (entry, v) in faq.lang(lang).entries.iter().zip(&vectors.entries) {
+                let class = classes.iter().position(|c| *c == entry.id).unwrap_or(none);
+                out.extend(v.questions.iter().map(|q| (q, class)));
+            }
+            out.extend(vectors.off_topic.iter().map(|q| (q, none)));
+        }
+        out
+    }
 }
 
 /// What to embed, in storage order.
@@ -72,7 +215,7 @@ fn passages(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Lays a flat array of vectors out in the FAQ's shape.
+/// Lays a flat array of vectors out in the FAQ's shape; the classifier is trained after.
 fn shape(faq: &Faq, model: String, flat: Vec<Embedding>) -> Vectors {
     let mut flat = flat.into_iter();
     let mut take = |n: usize| -> Vec<Embedding> { flat.by_ref().take(n).collect() };
@@ -91,7 +234,11 @@ fn shape(faq: &Faq, model: String, flat: Vec<Embedding>) -> Vectors {
             off_topic: take(faq.off_topic.len()),
         }
     });
-    Vectors { model, langs }
+    Vectors {
+        model,
+        langs,
+        classifier: Classifier::default(),
+    }
 }
 
 /// Embeds the FAQ, taking what it can from the cache beside the model.
@@ -122,7 +269,16 @@ pub(crate) fn compute(faq: &Faq, encoder: &Encoder) -> Vectors {
     if fresh > 0 {
         cache.save();
     }
-    shape(faq, encoder.identity().to_string(), flat)
+    let mut vectors = shape(faq, encoder.identity().to_string(), flat);
+    let started = std::time::Instant::now();
+    let examples = Classifier::examples(faq, &vectors.langs);
+    vectors.classifier = Classifier::train(&examples, classes_of(faq));
+    tracing::info!(
+        examples = examples.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "entry classifier trained"
+    );
+    vectors
 }
 
 fn write_vectors(out: &mut Vec<u8>, v: &Embedding) {
@@ -138,6 +294,11 @@ fn read_vector(bytes: &[u8]) -> Embedding {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect(),
     )
+}
+
+/// The classifier's class count: the entries and "none".
+fn classes_of(faq: &Faq) -> usize {
+    classes(faq).len() + 1
 }
 
 impl Vectors {
@@ -162,6 +323,11 @@ impl Vectors {
         for v in self.flat() {
             write_vectors(&mut out, v);
         }
+        let c = &self.classifier;
+        out.extend_from_slice(&(c.bias.len() as u32).to_le_bytes());
+        for x in c.mean.iter().chain(&c.weights).chain(&c.bias) {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
         let path = dir.join(FILE);
         std::fs::write(&path, out).map_err(|e| Error::io(&path, e))
     }
@@ -180,14 +346,33 @@ impl Vectors {
         }
         let dim = u32::from_le_bytes(bytes[68..72].try_into().ok()?) as usize;
         let count = u32::from_le_bytes(bytes[72..76].try_into().ok()?) as usize;
-        if dim == 0 || count != texts(faq).len() || bytes.len() != header + count * dim * 4 {
+        let vectors_end = header + count * dim * 4;
+        if dim == 0 || count != texts(faq).len() || bytes.len() < vectors_end + 4 {
             return None;
         }
-        let flat = bytes[header..]
+        let flat = bytes[header..vectors_end]
             .chunks_exact(dim * 4)
             .map(read_vector)
             .collect();
-        Some(shape(faq, model.to_string(), flat))
+        let mut vectors = shape(faq, model.to_string(), flat);
+        let classes = u32::from_le_bytes(bytes[vectors_end..vectors_end + 4].try_into().ok()?);
+        let classes = classes as usize;
+        let floats = |bytes: &[u8]| -> Vec<f32> {
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
+        let rest = floats(&bytes[vectors_end + 4..]);
+        if classes != classes_of(faq) || rest.len() != dim + classes * dim + classes {
+            return None;
+        }
+        vectors.classifier = Classifier {
+            mean: rest[..dim].to_vec(),
+            weights: rest[dim..dim + classes * dim].to_vec(),
+            bias: rest[dim + classes * dim..].to_vec(),
+        };
+        Some(vectors)
     }
 }
 

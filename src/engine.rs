@@ -226,6 +226,8 @@ impl LangData {
 /// The answer engine over an open index.
 pub struct Engine {
     store: Store,
+    /// The entry classifier's classes (ids shared by both languages).
+    classes: Vec<EntryId>,
     detector: Detector,
     langs: [LangData; 2],
     settings: Settings,
@@ -381,6 +383,7 @@ impl Engine {
             }
         });
         Engine {
+            classes: crate::embed::classes(store.faq()),
             detector: Detector::new(surface),
             store,
             langs,
@@ -665,8 +668,7 @@ impl Engine {
                         .sum::<f32>()
                         / total_idf
                 };
-                let sem = semantic.as_ref().map(|s| s.features(i));
-                let features = Features {
+                let mut features = Features {
                     coverage: explained(&data.terms[i].all),
                     unknown,
                     score: score.ln_1p(),
@@ -683,11 +685,11 @@ impl Engine {
                         .iter()
                         .map(explained)
                         .fold(0.0, f32::max),
-                    semantic: sem.map_or(0.0, |s| s.0),
-                    semantic_margin: sem.map_or(0.0, |s| s.1),
-                    passage: sem.map_or(0.0, |s| s.2),
-                    off_topic_gap: sem.map_or(0.0, |s| s.3),
+                    ..Features::default()
                 };
+                if let Some(semantic) = &semantic {
+                    semantic.fill(i, &mut features);
+                }
                 Scored {
                     entry: data.entries[i].clone(),
                     confidence: self.model().predict(&features),
@@ -746,10 +748,26 @@ impl Engine {
             passage.push(pick(|e| &e.passages));
         }
         let off_topic = best(&own.off_topic).max(best(&theirs.off_topic));
+        let probabilities = vectors.classifier.probabilities(q);
+        let class = data
+            .entries
+            .iter()
+            .map(|entry| {
+                self.classes
+                    .iter()
+                    .position(|c| *c == entry.id)
+                    .and_then(|k| probabilities.get(k))
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        let class_none = probabilities.last().copied().unwrap_or(0.0);
         Some(SemanticSignals {
             question,
             passage,
             off_topic,
+            class,
+            class_none,
         })
     }
 
@@ -931,11 +949,14 @@ struct SemanticSignals {
     passage: Vec<f32>,
     /// Best cosine with an off-topic phrasing.
     off_topic: f32,
+    /// Per entry: the entry classifier's probability.
+    class: Vec<f32>,
+    class_none: f32,
 }
 
 impl SemanticSignals {
-    /// `(similarity, lead over the best other entry, passage similarity, off-topic gap)`.
-    fn features(&self, i: usize) -> (f32, f32, f32, f32) {
+    /// Fills the semantic signals of entry `i`.
+    fn fill(&self, i: usize, features: &mut Features) {
         let sim = self.question[i];
         let best_other = self
             .question
@@ -944,7 +965,12 @@ impl SemanticSignals {
             .filter(|&(j, _)| j != i)
             .map(|(_, &s)| s)
             .fold(-1.0f32, f32::max);
-        (sim, sim - best_other, self.passage[i], self.off_topic - sim)
+        features.semantic = sim;
+        features.semantic_margin = sim - best_other;
+        features.passage = self.passage[i];
+        features.off_topic_gap = self.off_topic - sim;
+        features.class = self.class[i];
+        features.class_none = self.class_none;
     }
 }
 
