@@ -100,8 +100,7 @@ impl Model {
     /// (`--model none`); its four semantic signals are always 0.
     pub const LEXICAL: Model = Model {
         weights: [
-            5.637, 3.844, 4.353, 0.019, -0.254, 2.838, 0.018, -0.782, 0.0, 0.0, 0.0, 0.0, 0.0,
-            0.0,
+            5.637, 3.844, 4.353, 0.019, -0.254, 2.838, 0.018, -0.782, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
         ],
         bias: -12.268,
     };
@@ -242,7 +241,9 @@ mod tests {
         let samples: Vec<_> = (0..50).map(|i| sample(i as f32 / 50.0, i >= 25)).collect();
         // A prior that points the right way but is far too timid.
         let prior = Model {
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [
+                1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ],
             bias: -0.5,
         };
         assert!(prior.predict(&samples[45].0) < 0.6);

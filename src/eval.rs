@@ -160,7 +160,12 @@ pub fn sweep(
         .collect()
 }
 
-fn judge(engine: &Engine, question: &Question, ranking: Ranking, settings: &Settings) -> Outcome1 {
+pub fn judge(
+    engine: &Engine,
+    question: &Question,
+    ranking: Ranking,
+    settings: &Settings,
+) -> Outcome1 {
     let detected = ranking.detected.code();
     let ranked: Vec<String> = match &ranking.outcome {
         Outcome::Ranked { candidates, .. } => candidates
@@ -205,6 +210,72 @@ fn judge(engine: &Engine, question: &Question, ranking: Ranking, settings: &Sett
         reason,
         choices,
     }
+}
+
+impl Report {
+    /// The report for scripts (`faqbot eval --json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let table = |m: &BTreeMap<String, (usize, usize)>, tap: &BTreeMap<String, usize>| {
+            m.iter()
+                .map(|(k, (right, total))| {
+                    (
+                        k.clone(),
+                        json!({
+                            "in_scope": total,
+                            "answered_right": right,
+                            "one_tap": tap.get(k).copied().unwrap_or(0),
+                        }),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+        };
+        json!({
+            "questions": self.questions,
+            "in_scope": self.in_scope,
+            "answered_right": self.answered_right,
+            "one_tap": self.one_tap,
+            "answered": self.answered,
+            "answered_wrong": self.answered_wrong,
+            "top1": self.top1,
+            "top3": self.top3,
+            "out_of_scope": self.must_escalate,
+            "out_of_scope_handed_off": self.escalated_right,
+            "out_of_scope_offered_choices": self.out_of_scope_clarified,
+            "out_of_scope_answered": self.out_of_scope_answered,
+            "handed_off": self.escalated,
+            "offered_choices": self.clarified,
+            "language_right": self.pt_es_lang_right,
+            "language_lines": self.pt_es,
+            "foreign_as_other": self.foreign_lang_right,
+            "foreign_lines": self.foreign,
+            "by_lang": table(&self.by_lang, &self.one_tap_by_lang),
+            "by_entry": table(&self.by_entry, &self.one_tap_by_entry),
+            "confusion": self.confusion.iter().map(|((e, t), n)| json!({
+                "expected": e, "taken_for": t, "count": n,
+            })).collect::<Vec<_>>(),
+            "failures": self.failures.iter().map(|r| json!({
+                "origin": r.question.origin,
+                "question": r.question.text,
+                "expected": r.question.expected,
+                "lang": r.question.lang.map_or("other", Lang::code),
+                "detected": r.detected,
+                "answered": r.answered,
+                "choices": r.choices,
+                "reason": r.reason,
+                "confidence": r.confidence,
+                "top": r.top,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The answer/clarify threshold pairs `faqbot eval` and `calibrate` tabulate.
+pub fn threshold_pairs() -> Vec<(f32, f32)> {
+    [0.6f32, 0.7, 0.75, 0.8, 0.85, 0.9]
+        .iter()
+        .flat_map(|&a| [0.1f32, 0.2, 0.3, 0.4, 0.5].map(|c| (a, c)))
+        .collect()
 }
 
 /// The top-ranked candidate of a question and whether it is right, for calibration.
@@ -253,6 +324,11 @@ pub struct Report {
     pub by_lang: BTreeMap<String, (usize, usize)>,
     /// Per expected entry (first listed), in-scope: (right, total).
     pub by_entry: BTreeMap<String, (usize, usize)>,
+    /// Per language and per expected entry, in-scope: one tap away.
+    pub one_tap_by_lang: BTreeMap<String, usize>,
+    pub one_tap_by_entry: BTreeMap<String, usize>,
+    /// In-scope questions whose first-ranked entry is wrong: (expected, taken for) → count.
+    pub confusion: BTreeMap<(String, String), usize>,
     pub failures: Vec<Outcome1>,
 }
 
@@ -279,6 +355,15 @@ impl Report {
                 r.in_scope += 1;
                 r.answered_right += usize::from(correct);
                 r.one_tap += usize::from(res.one_tap());
+                let lang_key = q.lang.map_or("other", Lang::code).to_string();
+                *r.one_tap_by_lang.entry(lang_key).or_default() += usize::from(res.one_tap());
+                *r.one_tap_by_entry.entry(q.expected[0].clone()).or_default() +=
+                    usize::from(res.one_tap());
+                if let Some(top) = res.top.as_ref().filter(|t| !q.expected.contains(t)) {
+                    *r.confusion
+                        .entry((q.expected[0].clone(), top.clone()))
+                        .or_default() += 1;
+                }
                 r.top1 += usize::from(res.top.as_ref().is_some_and(|t| q.expected.contains(t)));
                 r.top3 += usize::from(res.top3.iter().any(|t| q.expected.contains(t)));
                 let lang = q.lang.map_or("other", Lang::code).to_string();
@@ -405,19 +490,32 @@ impl fmt::Display for Report {
             self.foreign_lang_right,
             self.foreign
         )?;
-        for (lang, (right, total)) in &self.by_lang {
+        writeln!(f, "in scope, answered right / one tap:")?;
+        let rows = self
+            .by_lang
+            .iter()
+            .map(|(k, v)| (k, v, self.one_tap_by_lang.get(k)))
+            .chain(
+                self.by_entry
+                    .iter()
+                    .map(|(k, v)| (k, v, self.one_tap_by_entry.get(k))),
+            );
+        for (key, (right, total), tap) in rows {
+            let tap = tap.copied().unwrap_or(0);
             writeln!(
                 f,
-                "  {lang:<22} {:.1}%  ({right}/{total})",
-                pct(ratio(*right, *total))
+                "  {key:<22} {:>5.1}% / {:>5.1}%  ({right}, {tap} of {total})",
+                pct(ratio(*right, *total)),
+                pct(ratio(tap, *total))
             )?;
         }
-        for (entry, (right, total)) in &self.by_entry {
-            writeln!(
-                f,
-                "  {entry:<22} {:.1}%  ({right}/{total})",
-                pct(ratio(*right, *total))
-            )?;
+        if !self.confusion.is_empty() {
+            writeln!(f, "first-ranked entry wrong (expected → taken for):")?;
+            let mut pairs: Vec<_> = self.confusion.iter().collect();
+            pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            for ((expected, taken), n) in pairs {
+                writeln!(f, "  {n:>3}  {expected} → {taken}")?;
+            }
         }
         if !self.failures.is_empty() {
             writeln!(f, "failures ({}):", self.failures.len())?;

@@ -269,3 +269,46 @@ fn calibrate_reports_the_current_model_beside_a_refit() {
     assert!(marked[0].trim_start().starts_with("0.85   0.30*"), "{text}");
     assert_eq!(marked[0].matches('%').count(), 6, "{text}");
 }
+
+#[test]
+fn eval_reports_one_tap_confusions_and_thresholds_as_json() {
+    let s = Scratch::new();
+    let corpus = s.dir.path().join("c.tsv");
+    std::fs::write(
+        &corpus,
+        "pt\taws-faq-1\tA atualização é obrigatória?\n\
+         pt\taws-faq-6\tPreferíamos ficar de fora disto. É mesmo indispensável?\n\
+         pt\tNONE\tQuanto custa a licença do Campaign?\n",
+    )
+    .unwrap();
+    let out = s.run(&["eval", "--json", corpus.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["questions"], 3);
+    assert_eq!(report["in_scope"], 2);
+    assert_eq!(report["matcher"], "semantic");
+    // The second line is deliberately labelled with the wrong entry: it asks whether the
+    // upgrade is mandatory, so the first-ranked entry is a confusion.
+    let confusion = report["confusion"].as_array().unwrap();
+    assert!(
+        confusion.iter().any(|c| c["expected"] == "aws-faq-6"),
+        "{confusion:?}"
+    );
+    assert!(report["by_entry"]["aws-faq-1"]["one_tap"].as_u64() == Some(1));
+    assert_eq!(report["thresholds"].as_array().unwrap().len(), 30);
+}
+
+#[test]
+fn eval_rejects_unknown_ids_and_empty_corpora() {
+    let s = Scratch::new();
+    let corpus = s.dir.path().join("c.tsv");
+    std::fs::write(&corpus, "pt\taws-faq-1\tok\npt\taws-fqa-2\ttypo\n").unwrap();
+    let out = s.run(&["eval", corpus.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("c.tsv:2"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("aws-fqa-2"), "{}", stderr(&out));
+    std::fs::write(&corpus, "# only a comment\n").unwrap();
+    let out = s.run(&["eval", corpus.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no question"), "{}", stderr(&out));
+}

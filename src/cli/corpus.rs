@@ -15,17 +15,60 @@ fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
     for file in files {
         questions.extend(eval::load(file).context("cannot read the corpus")?);
     }
+    anyhow::ensure!(!questions.is_empty(), "the corpus has no question");
     Ok(questions)
+}
+
+/// A typo in an expected id would pass as a failure of the engine: it is an error.
+fn check_ids(engine: &Engine, questions: &[Question]) -> anyhow::Result<()> {
+    for q in questions {
+        for id in &q.expected {
+            let known = faqbot::Lang::ALL
+                .iter()
+                .any(|&l| engine.entries(l).iter().any(|e| e.id.local() == id));
+            anyhow::ensure!(known, "{}: no page has an entry {id:?}", q.origin);
+        }
+    }
+    Ok(())
 }
 
 pub fn eval(
     engine: &Engine,
     files: &[PathBuf],
     min_accuracy: Option<f64>,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
     let questions = load(files)?;
-    let report = Report::new(&eval::run(engine, &questions));
-    write!(std::io::stdout().lock(), "{report}")?;
+    check_ids(engine, &questions)?;
+    let ranked = eval::rank(engine, &questions);
+    let results: Vec<_> = ranked
+        .iter()
+        .map(|(q, ranking)| eval::judge(engine, q, ranking.clone(), engine.settings()))
+        .collect();
+    let report = Report::new(&results);
+    let sweep = eval::sweep(engine, &ranked, &eval::threshold_pairs());
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut value = report.to_json();
+        value["matcher"] = engine.matcher().as_str().into();
+        value["thresholds"] = sweep
+            .iter()
+            .map(|((answer, clarify), r)| {
+                serde_json::json!({
+                    "answer": answer, "clarify": clarify,
+                    "answered_right": r.answered_right, "answered_wrong": r.answered_wrong,
+                    "answered": r.answered, "one_tap": r.one_tap,
+                    "out_of_scope_handed_off": r.escalated_right,
+                    "out_of_scope_offered_choices": r.out_of_scope_clarified,
+                    "out_of_scope_answered": r.out_of_scope_answered,
+                })
+            })
+            .collect();
+        writeln!(out, "{value}")?;
+    } else {
+        write!(out, "{report}")?;
+        write_sweep(&mut out, engine.settings(), &sweep, report.must_escalate)?;
+    }
     match min_accuracy {
         Some(min) if report.accuracy() < min => {
             eprintln!(
@@ -37,6 +80,38 @@ pub fn eval(
         }
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// The table of answer/clarify threshold pairs.
+fn write_sweep(
+    out: &mut impl Write,
+    current: &Settings,
+    sweep: &[((f32, f32), Report)],
+    out_of_scope: usize,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "answer clarify   right  wrong  one-tap   out of scope: handed off  choices  answered"
+    )?;
+    let oos = out_of_scope.max(1) as f64;
+    for ((answer, clarify), r) in sweep {
+        let mark = if (*answer, *clarify) == (current.threshold, current.clarify) {
+            "*"
+        } else {
+            " "
+        };
+        writeln!(
+            out,
+            "{answer:>6.2} {clarify:>6.2}{mark} {:>6.1}% {:>5.1}% {:>6.1}%   {:>24.1}% {:>7.1}% {:>8.1}%",
+            100.0 * r.accuracy(),
+            100.0 * r.wrong_rate(),
+            100.0 * r.one_tap_rate(),
+            100.0 * r.escalation_recall(),
+            100.0 * r.out_of_scope_clarified as f64 / oos,
+            100.0 * r.out_of_scope_answered as f64 / oos,
+        )?;
+    }
+    Ok(())
 }
 
 /// Fits the confidence model of the engine's matcher on `train` (every candidate of every
@@ -102,32 +177,9 @@ pub fn calibrate(
         check.len(),
         check.iter().filter(|q| q.in_scope()).count()
     )?;
-    writeln!(
-        out,
-        "answer clarify   right  wrong  one-tap   out of scope: handed off  choices  answered"
-    )?;
-    let pairs: Vec<(f32, f32)> = [0.6f32, 0.7, 0.75, 0.8, 0.85, 0.9]
-        .iter()
-        .flat_map(|&a| [0.1f32, 0.2, 0.3, 0.4, 0.5].map(|c| (a, c)))
-        .collect();
-    for ((answer, clarify), r) in eval::sweep(&engine, &ranked, &pairs) {
-        let mark = if (answer, clarify) == (current.threshold, current.clarify) {
-            "*"
-        } else {
-            " "
-        };
-        let oos = r.must_escalate.max(1) as f64;
-        writeln!(
-            out,
-            "{answer:>6.2} {clarify:>6.2}{mark} {:>6.1}% {:>5.1}% {:>6.1}%   {:>24.1}% {:>7.1}% {:>8.1}%",
-            100.0 * r.accuracy(),
-            100.0 * r.wrong_rate(),
-            100.0 * r.one_tap_rate(),
-            100.0 * r.escalation_recall(),
-            100.0 * r.out_of_scope_clarified as f64 / oos,
-            100.0 * r.out_of_scope_answered as f64 / oos,
-        )?;
-    }
+    let sweep = eval::sweep(&engine, &ranked, &eval::threshold_pairs());
+    let oos = check.iter().filter(|q| !q.in_scope()).count();
+    write_sweep(&mut out, &current, &sweep, oos)?;
     writeln!(
         out,
         "\nweights: {:?}\nbias: {:?}",

@@ -65,6 +65,9 @@ enum Command {
         /// Exit with 1 when the in-scope accuracy is below this (0..1).
         #[arg(long, value_parser = unit_interval::<f64>)]
         min_accuracy: Option<f64>,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Talk to the engine in the terminal, with the replies the bot gives.
     Chat {
@@ -179,7 +182,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Eval {
             files,
             min_accuracy,
-        } => corpus::eval(&open()?, &files, min_accuracy),
+            json,
+        } => corpus::eval(&open()?, &files, min_accuracy, json),
         Command::Chat { lang } => chat::run(&open()?, lang),
         Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
         Command::Bot {
