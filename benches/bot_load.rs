@@ -63,11 +63,20 @@ async fn one(kind: &str) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let started = Instant::now();
     let task = match kind {
-        "faqbot" => {
+        "faqbot" | "faqbot+encoder" => {
             let index = tempfile::tempdir().expect("temp dir");
-            let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-            let engine =
-                Arc::new(Engine::open(&faq, index.path(), Settings::default()).expect("engine"));
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let faq = root.join("faq");
+            // The encoder's model is mapped once and its pages count in the RSS.
+            let encoder = (kind == "faqbot+encoder").then(|| {
+                let model = root.join(faqbot::semantic::fetch::DEFAULT_PATH);
+                faqbot::semantic::fetch::ensure(&model).expect("model");
+                Arc::new(faqbot::semantic::Encoder::open(&model).expect("encoder"))
+            });
+            let engine = Arc::new(
+                Engine::open_with(&faq, index.path(), Settings::default(), encoder)
+                    .expect("engine"),
+            );
             let options = Options {
                 limits: unlimited(),
                 ..Options::default()
@@ -102,7 +111,7 @@ async fn one(kind: &str) {
         }
     };
     // faqbot follows some answers with a "did you mean" message: count one reply per
-    // update by leaving those out.
+    // update by leaving those out (an offer of choices is itself the one reply).
     server
         .wait_for("sendMessage", UPDATES, |body| {
             let text = body["text"].as_str().unwrap_or_default();
@@ -113,7 +122,7 @@ async fn one(kind: &str) {
     let _ = stop.send(());
     let _ = task.await;
     println!(
-        "{kind:<7} {UPDATES} updates from {CHATS} chats in {:.2} s: {:.0} updates/s, peak RSS {} MiB",
+        "{kind:<15} {UPDATES} updates from {CHATS} chats in {:.2} s: {:.0} updates/s, peak RSS {} MiB",
         elapsed.as_secs_f64(),
         UPDATES as f64 / elapsed.as_secs_f64(),
         peak_rss_kib() / 1024
@@ -132,7 +141,7 @@ fn main() {
         return;
     }
     let me = std::env::current_exe().expect("current exe");
-    for kind in ["echo", "faqbot"] {
+    for kind in ["echo", "faqbot", "faqbot+encoder"] {
         let status = std::process::Command::new(&me)
             .arg(format!("--run={kind}"))
             .status()
