@@ -266,7 +266,7 @@ fn calibrate_reports_the_current_model_beside_a_refit() {
         1,
         "the default thresholds are marked once\n{text}"
     );
-    assert!(marked[0].trim_start().starts_with("0.85   0.30*"), "{text}");
+    assert!(marked[0].trim_start().starts_with("0.85   0.40*"), "{text}");
     assert_eq!(marked[0].matches('%').count(), 6, "{text}");
 }
 
