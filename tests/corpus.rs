@@ -24,17 +24,17 @@ fn report() -> Report {
 fn corpus_stays_above_its_bars() {
     let r = report();
     let summary = r.to_string();
-    assert!(r.accuracy() >= 0.88, "accuracy fell\n{summary}");
-    assert!(r.wrong_rate() <= 0.05, "too many wrong answers\n{summary}");
-    assert!(r.one_tap_rate() >= 0.95, "one tap fell\n{summary}");
+    assert!(r.accuracy() >= 0.92, "accuracy fell\n{summary}");
+    assert!(r.wrong_rate() <= 0.03, "too many wrong answers\n{summary}");
+    assert!(r.one_tap_rate() >= 0.97, "one tap fell\n{summary}");
     // With the sentence encoder near-scope lines are offered choices or answered more
     // often than before it (README, "Regression corpus"): these bars hold that line.
     assert!(
-        r.escalation_recall() >= 0.82,
+        r.escalation_recall() >= 0.88,
         "out-of-scope not handed off\n{summary}"
     );
     assert!(
-        r.out_of_scope_answered as f64 <= 0.10 * r.must_escalate as f64,
+        r.out_of_scope_answered as f64 <= 0.06 * r.must_escalate as f64,
         "out-of-scope answered\n{summary}"
     );
     assert!(
@@ -51,7 +51,7 @@ fn corpus_stays_above_its_bars() {
     );
     for (lang, (right, total)) in &r.by_lang {
         assert!(
-            *right as f64 >= 0.85 * *total as f64,
+            *right as f64 >= 0.90 * *total as f64,
             "{lang} fell\n{summary}"
         );
     }
