@@ -310,10 +310,23 @@ fn parse_page(file: &Source) -> Result<Page> {
     let mut care = None;
     if let Some(last) = sections.last_mut() {
         let closing = last.blocks.last().and_then(|b| match &b.value {
-            Block::Paragraph(inlines) => first_link(inlines),
+            Block::Paragraph(inlines) => first_link(inlines).map(|link| (b.line, link)),
             _ => None,
         });
-        if let Some(link) = closing {
+        if let Some((line, link)) = closing {
+            // Every hand-off carries this link as a button: Telegram refuses anything but an
+            // absolute web address, and a `javascript:` one must never reach a customer.
+            let web = url::Url::parse(&link.url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+            if !web {
+                return Err(fail(
+                    line,
+                    format!(
+                        "the Customer Care link {:?} is not an absolute http(s) address",
+                        link.url
+                    ),
+                ));
+            }
             last.blocks.pop();
             care = Some(link);
         }

@@ -2,14 +2,15 @@
 
 use crate::analysis;
 
-/// Folded words that greet, thank or take leave in pt, es or en, and the fillers that go
-/// with them ("tudo bem", "muchas gracias", "thank you").
+/// Folded words that greet, thank or take leave in pt, es or en, the fillers that go with
+/// them ("tudo bem", "muchas gracias", "thank you"), and a bare yes or no: a reply in a
+/// conversation, never a question about the upgrade.
 const WORDS: &str = "oi ola opa hey hi hello bom boa dia dias tarde tardes noite noches noche \
     buenos buenas obrigado obrigada obg brigado valeu vlw tchau ate logo mais blz beleza \
     tudo bem td como vai esta voce vc pessoal equipe gente hola gracias muchas mil saludos \
     chao adios que tal hasta luego pronto thanks thank you bye good morning afternoon evening \
     e y a muito muita agradeco agradezco perfeito perfecto otimo excelente genial ok okay \
-    certo entendi vale listo";
+    certo entendi vale listo sim nao n s no ñ si yes nope";
 
 /// Whether `text` is only a greeting, thanks or goodbye.
 pub fn is_smalltalk(text: &str) -> bool {
@@ -34,6 +35,12 @@ mod tests {
             "¡Hola!",
             "muchas gracias",
             "valeu 👍",
+            "não",
+            "nao",
+            "Sim",
+            "no",
+            "ñ",
+            "n",
         ] {
             assert!(is_smalltalk(text), "{text}");
         }

@@ -312,3 +312,33 @@ fn eval_rejects_unknown_ids_and_empty_corpora() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no question"), "{}", stderr(&out));
 }
+
+#[test]
+fn search_prints_json_and_drops_empty_hits() {
+    let s = Scratch::new();
+    let out = s.run(
+        &["search", "--json", "--top", "10", "data da atualização"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits = json_lines(&out);
+    assert!(!hits.is_empty() && hits.len() <= 10);
+    assert_eq!(hits[0]["rank"], 1);
+    assert_eq!(hits[0]["lang"], "pt");
+    for hit in &hits {
+        assert!(hit["confidence"].as_f64().unwrap() >= 0.01, "{hit}");
+    }
+}
+
+#[test]
+fn the_agent_line_labels_its_numbers() {
+    let s = Scratch::new();
+    let out = s.run(&["ask", "A atualização é obrigatória?"], "");
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.starts_with("-- ")).unwrap();
+    assert!(line.starts_with("-- lang pt "), "{line}");
+    assert!(
+        line.contains("| answer migrate-infra-to-aws/aws-faq-1 | confidence "),
+        "{line}"
+    );
+}

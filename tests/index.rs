@@ -206,3 +206,18 @@ fn pages_saved_with_a_byte_order_mark_and_crlf_lines_read_the_same() {
     assert_eq!(reply["title"], "Esta atualização é obrigatória?");
     assert!(!reply["answer"].as_str().unwrap().contains('\r'));
 }
+
+#[test]
+fn a_customer_care_link_that_is_not_a_web_address_is_rejected_with_its_line() {
+    let s = Scratch::new();
+    let page = s.faq().join(PAGE);
+    let text = std::fs::read_to_string(&page).unwrap();
+    let (head, _) = text.trim_end().rsplit_once('\n').expect("a closing line");
+    for bad in ["javascript:alert(1)", "/support", "mailto:care@example.com"] {
+        let broken =
+            format!("{head}\nPara qualquer outra pergunta, fale com [Atendimento]({bad}).\n");
+        assert_index_names_last_line(&s, &page, &broken);
+        let err = stderr(&s.run(&["index"], ""));
+        assert!(err.contains("not an absolute http(s) address"), "{err}");
+    }
+}

@@ -250,17 +250,27 @@ async fn groups_answer_only_when_addressed() {
         "@faqtest_bot a atualização é obrigatória?",
         false,
     ));
+    // Commands addressed to other bots are theirs.
+    bot.server.push(group_text(-203, "/start@other_bot", false));
+    bot.server.push(group_text(
+        -204,
+        "/ban@admin_bot a atualização é obrigatória?",
+        false,
+    ));
     bot.server.push(group_text(-202, "e quando é?", true));
     bot.server.wait_for("sendMessage", 1, to_chat(-201)).await;
     bot.server.wait_for("sendMessage", 1, to_chat(-202)).await;
-    // The unaddressed message came first; its silence is settled once later ones are answered.
-    let to_first = bot
+    // The unaddressed messages came first; their silence is settled once later ones are
+    // answered.
+    let silent = bot
         .server
         .calls()
         .into_iter()
-        .filter(|(m, b)| m == "sendmessage" && b["chat_id"] == json!(-200))
+        .filter(|(m, b)| {
+            m == "sendmessage" && [json!(-200), json!(-203), json!(-204)].contains(&b["chat_id"])
+        })
         .count();
-    assert_eq!(to_first, 0);
+    assert_eq!(silent, 0);
     bot.stop().await;
 }
 
@@ -365,6 +375,9 @@ async fn escalations_are_logged_masked_and_reviewed() {
         text.contains("[email]") && !text.contains("ana@empresa.com"),
         "{text}"
     );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "customers' words are for the owner only");
     let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(line["lang"], "pt");
     let review = faqbot::bot::review(&log).unwrap();
@@ -599,4 +612,30 @@ async fn a_refused_token_stops_the_bot_with_an_error() {
         matches!(result, Err(bot::RunError::InvalidToken)),
         "{result:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_unanswered_log_is_an_error_at_start() {
+    let server = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
+    let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
+    let options = Options {
+        unanswered: Some("/nonexistent-folder/unanswered.jsonl".into()),
+        ..Options::default()
+    };
+    let run = bot::run(telegram, Arc::new(engine), options, std::future::pending());
+    let result = tokio::time::timeout(std::time::Duration::from_secs(20), run)
+        .await
+        .expect("fails at once");
+    match result {
+        Err(e @ bot::RunError::Unanswered { .. }) => {
+            assert!(
+                e.to_string()
+                    .contains("/nonexistent-folder/unanswered.jsonl"),
+                "{e}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -97,6 +97,12 @@ pub struct StorageError {
 pub enum RunError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("cannot open the unanswered log {}", path.display())]
+    Unanswered {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Retrying cannot help: the token is wrong or revoked.
     #[error("Telegram refused the bot token: check TELOXIDE_TOKEN (and TELOXIDE_API_URL)")]
     InvalidToken,
@@ -190,12 +196,17 @@ pub async fn run<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let log = Arc::new(
+        UnansweredLog::new(options.unanswered.clone()).map_err(|source| RunError::Unanswered {
+            path: options.unanswered.clone().unwrap_or_default(),
+            source,
+        })?,
+    );
     let storage = open_storage(&options.storage).await?;
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
     let menu = tokio::spawn(async move { register_commands(&menu_bot).await });
-    let log = Arc::new(UnansweredLog::new(options.unanswered.clone()));
     let dispatcher_bot = bot.clone();
     let mut dispatcher = Dispatcher::builder(bot, schema())
         .dependencies(dptree::deps![engine, log, storage])
@@ -287,12 +298,19 @@ pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {
         )
 }
 
-/// In groups the bot speaks only when mentioned, replied to, or given a command.
+/// In groups the bot speaks only when mentioned, replied to, or given a command that is not
+/// addressed to another bot (`/start@other_bot` is that bot's).
 fn addressed_to_bot(msg: Message, me: Me) -> bool {
+    let text = msg.text().unwrap_or_default();
+    if let Some(command) = text.strip_prefix('/') {
+        let word = command.split_whitespace().next().unwrap_or_default();
+        if let Some((_, bot)) = word.split_once('@') {
+            return bot.eq_ignore_ascii_case(me.username());
+        }
+    }
     if msg.chat.is_private() {
         return true;
     }
-    let text = msg.text().unwrap_or_default();
     let mention = format!("@{}", me.username());
     text.starts_with('/')
         || text.to_lowercase().contains(&mention.to_lowercase())

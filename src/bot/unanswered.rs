@@ -32,21 +32,21 @@ pub struct UnansweredLog {
 }
 
 impl UnansweredLog {
-    pub fn new(path: Option<PathBuf>) -> UnansweredLog {
-        let file = path.as_ref().and_then(|p| {
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-            {
-                Ok(file) => Some(Mutex::new(file)),
-                Err(error) => {
-                    tracing::error!(path = %p.display(), %error, "cannot open the unanswered log");
-                    None
-                }
-            }
-        });
-        UnansweredLog { file, path }
+    /// Opens (or creates, readable by its owner only: it holds customers' words) the log.
+    /// A path that cannot be written is an error at start, not a silent loss later.
+    pub fn new(path: Option<PathBuf>) -> std::io::Result<UnansweredLog> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = match &path {
+            Some(p) => Some(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .mode(0o600)
+                    .open(p)?,
+            )),
+            None => None,
+        };
+        Ok(UnansweredLog { file, path })
     }
 
     /// Appends one line; a failure is logged, never fatal to the conversation.

@@ -55,6 +55,9 @@ enum Command {
         /// How many entries to list.
         #[arg(long, default_value_t = 5)]
         top: usize,
+        /// Print one JSON object per entry.
+        #[arg(long)]
+        json: bool,
     },
     /// Build or rebuild the index and list the entries per language.
     Index,
@@ -173,7 +176,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
             lang,
             json,
         } => output::ask(&open()?, question.as_deref(), lang, json),
-        Command::Search { query, lang, top } => output::search(&open()?, &query, lang, top),
+        Command::Search {
+            query,
+            lang,
+            top,
+            json,
+        } => output::search(&open()?, &query, lang, top, json),
         Command::Index => {
             let store = faqbot::index::Store::rebuild(&cli.faq, &cli.index, encoder.as_deref())
                 .with_context(|| format!("cannot index {}", cli.faq.display()))?;

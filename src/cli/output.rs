@@ -43,32 +43,42 @@ pub fn ask(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line for agents under each plain reply: language, entry or reason, confidence.
+/// One line for agents under each plain reply: language, entry or reason, confidence, each
+/// number labelled.
 fn summary(reply: &Reply) -> String {
     let detected = reply.detected();
-    let lang = format!("{} {:.2}", detected.code(), detected.confidence);
+    let lang = format!("lang {} {}", detected.code(), shown(detected.confidence));
     match reply {
         Reply::Answer(a) => format!(
-            "-- {lang} | {} | confidence {:.2}",
-            a.best.entry.id, a.best.confidence
+            "-- {lang} | answer {} | confidence {}",
+            a.best.entry.id,
+            shown(a.best.confidence)
         ),
         Reply::Clarify(c) => format!(
             "-- {lang} | choices: {}",
             c.choices
                 .iter()
-                .map(|c| format!("{} {:.2}", c.entry.id, c.confidence))
+                .map(|c| format!("{} {}", c.entry.id, shown(c.confidence)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
         Reply::Escalation(e) => format!(
-            "-- {lang} | escalated: {}{}",
+            "-- {lang} | handed off: {}{}",
             e.reason.as_str(),
             e.best.as_ref().map_or(String::new(), |b| format!(
-                " | best {} {:.2}",
-                b.entry.id, b.confidence
+                " | best {} confidence {}",
+                b.entry.id,
+                shown(b.confidence)
             ))
         ),
     }
+}
+
+/// A confidence with two decimals, cut rather than rounded: printed beside a threshold it
+/// never reads as reaching it when it does not (0.988 escalated at 0.99 shows 0.98).
+pub fn shown(x: f32) -> String {
+    // The epsilon keeps an f32 such as 0.29 (0.2899999…) from showing as 0.28.
+    format!("{:.2}", (f64::from(x) * 100.0 + 1e-4).floor() / 100.0)
 }
 
 /// The stable JSON object of `faqbot ask --json` (README: "JSON output"), keys in the
@@ -150,13 +160,33 @@ pub fn search(
     query: &str,
     lang: Option<Lang>,
     top: usize,
+    json: bool,
 ) -> anyhow::Result<ExitCode> {
     let (lang, hits) = engine.search(query, lang);
+    // An entry that would print as 0.00 is noise to an agent.
+    let hits: Vec<_> = hits
+        .into_iter()
+        .filter(|h| h.confidence >= 0.01)
+        .take(top)
+        .collect();
     let mut out = std::io::stdout().lock();
+    if json {
+        for (rank, hit) in hits.iter().enumerate() {
+            let value = json!({
+                "rank": rank + 1,
+                "lang": lang.code(),
+                "id": hit.entry.id.as_str(),
+                "title": hit.entry.title,
+                "confidence": (f64::from(hit.confidence) * 1000.0).round() / 1000.0,
+            });
+            writeln!(out, "{value}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if hits.is_empty() {
         writeln!(out, "no {lang} entry matches {query:?}")?;
     }
-    for (rank, hit) in hits.iter().take(top).enumerate() {
+    for (rank, hit) in hits.iter().enumerate() {
         let body = hit.entry.body_text().replace('\n', " ");
         let snippet: String = body.chars().take(100).collect();
         let more = if body.chars().count() > 100 {
@@ -166,9 +196,9 @@ pub fn search(
         };
         writeln!(
             out,
-            "{}. {:.2}  {}  {}\n   {snippet}{more}",
+            "{}. {}  {}  {}\n   {snippet}{more}",
             rank + 1,
-            hit.confidence,
+            shown(hit.confidence),
             hit.entry.id,
             hit.entry.title
         )?;
@@ -190,4 +220,19 @@ pub fn index(store: &Store) -> anyhow::Result<ExitCode> {
     }
     writeln!(out, "index: {}", store.path().display())?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn a_confidence_never_prints_as_a_threshold_it_is_below() {
+        assert_eq!(shown(0.988), "0.98");
+        assert_eq!(shown(0.9999), "0.99");
+        assert_eq!(shown(0.85), "0.85");
+        assert_eq!(shown(0.29), "0.29");
+        assert_eq!(shown(1.0), "1.00");
+        assert_eq!(shown(0.0), "0.00");
+    }
 }
