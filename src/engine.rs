@@ -56,6 +56,18 @@ const CHOICES: usize = 3;
 /// Characters of a question the encoder reads: the meaning of a question is in its first
 /// sentences, and one window of the model (512 pieces) holds about this much.
 const SEMANTIC_MAX_CHARS: usize = 1_000;
+/// Characters of a question the engine reads, as Telegram caps a message: the rest of a
+/// longer text is ignored, so no input costs more than a message does.
+pub const MAX_QUESTION_CHARS: usize = 4_096;
+
+/// The first [`MAX_QUESTION_CHARS`] characters of `question`.
+pub fn within_limit(question: &str) -> &str {
+    match question.char_indices().nth(MAX_QUESTION_CHARS) {
+        Some((end, _)) => &question[..end],
+        None => question,
+    }
+}
+
 /// Questions whose embeddings are kept: customers ask the same short things all day.
 const QUESTION_CACHE: usize = 4_096;
 
@@ -160,6 +172,7 @@ pub struct Scored {
 pub enum Outcome {
     Empty,
     Greeting,
+    Thanks,
     OtherLanguage,
     /// Entries ranked best first (possibly none).
     Ranked {
@@ -469,6 +482,7 @@ impl Engine {
         let (lang, candidates) = match outcome {
             Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
             Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
+            Outcome::Thanks => return escalate(Reason::Thanks, detected.lang, None),
             Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
             Outcome::Ranked {
                 lang,
@@ -527,6 +541,7 @@ impl Engine {
 
     /// Detects the language and ranks the entries, without deciding.
     pub fn rank(&self, question: &str, lang: Option<Lang>) -> Ranking {
+        let question = within_limit(question);
         let forced = lang.map(|lang| Detected {
             lang: Some(lang),
             confidence: 1.0,
@@ -541,8 +556,11 @@ impl Engine {
             };
         }
         let detected = forced.unwrap_or_else(|| self.detector.detect(question));
-        let outcome = if smalltalk::is_smalltalk(question) {
-            Outcome::Greeting
+        let outcome = if let Some(talk) = smalltalk::classify(question) {
+            match talk {
+                smalltalk::SmallTalk::Greeting => Outcome::Greeting,
+                smalltalk::SmallTalk::Thanks => Outcome::Thanks,
+            }
         } else {
             match detected.lang {
                 None => Outcome::OtherLanguage,

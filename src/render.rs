@@ -11,6 +11,8 @@ use crate::reply::{Reason, Reply};
 /// Fixed phrases in one language.
 pub struct Messages {
     pub did_you_mean: &'static str,
+    /// The answer to thanks.
+    pub thanks: &'static str,
     /// Opens the choices offered when no entry is sure enough.
     pub clarify: &'static str,
     pub not_sure: &'static str,
@@ -33,6 +35,7 @@ pub fn messages(lang: Lang) -> &'static Messages {
     match lang {
         Lang::Pt => &Messages {
             did_you_mean: "Você quis dizer…",
+            thanks: "De nada! Se tiver outra pergunta sobre a atualização, é só escrever.",
             clarify: "Não tenho certeza do que você procura. É sobre um destes?",
             not_sure: "Não tenho certeza de ter entendido a sua pergunta.",
             out_of_scope: "Essa pergunta não está coberta pelas perguntas frequentes sobre a \
@@ -56,6 +59,7 @@ pub fn messages(lang: Lang) -> &'static Messages {
         },
         Lang::Es => &Messages {
             did_you_mean: "¿Quisiste decir…?",
+            thanks: "¡De nada! Si tienes otra pregunta sobre la actualización, escríbeme.",
             clarify: "No estoy seguro de lo que buscas. ¿Es sobre alguno de estos?",
             not_sure: "No estoy seguro de haber entendido tu pregunta.",
             out_of_scope: "Esa pregunta no está cubierta por las preguntas frecuentes sobre la \
@@ -86,6 +90,7 @@ impl Messages {
         match reason {
             Reason::Empty => self.empty,
             Reason::Greeting => self.greeting,
+            Reason::Thanks => self.thanks,
             Reason::OtherLanguage => self.other_language,
             Reason::OutOfScope => self.out_of_scope,
             Reason::LowConfidence => self.not_sure,
@@ -204,6 +209,16 @@ pub fn reply_plain(reply: &Reply) -> String {
                 m.contact, clarify.care.label, clarify.care.url
             ));
             out
+        }
+        // Small talk gets small talk, in the question's language (both when unknown): no
+        // hand-off, as in the bot.
+        Reply::Escalation(e) if matches!(e.reason, Reason::Greeting | Reason::Thanks) => {
+            let langs: Vec<Lang> = e.detected.lang.map_or(Lang::ALL.to_vec(), |l| vec![l]);
+            langs
+                .iter()
+                .map(|&l| messages(l).reason(e.reason))
+                .collect::<Vec<_>>()
+                .join("\n\n")
         }
         Reply::Escalation(escalation) => {
             let mut parts = Vec::new();

@@ -87,8 +87,10 @@ pub struct Answer {
 pub enum Reason {
     /// Nothing to read: no letter or digit.
     Empty,
-    /// Only a greeting or thanks.
+    /// Only a greeting (or a bare yes or no).
     Greeting,
+    /// Only thanks.
+    Thanks,
     /// Neither Portuguese nor Spanish.
     OtherLanguage,
     /// Nothing in the FAQ is about this.
@@ -103,6 +105,7 @@ impl Reason {
         match self {
             Reason::Empty => "empty",
             Reason::Greeting => "greeting",
+            Reason::Thanks => "thanks",
             Reason::OtherLanguage => "other_language",
             Reason::OutOfScope => "out_of_scope",
             Reason::LowConfidence => "low_confidence",

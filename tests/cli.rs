@@ -2,7 +2,7 @@
 
 use crate::util::{Scratch, json_lines, repo, stderr, stdout};
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "question",
     "lang",
     "lang_confidence",
@@ -18,6 +18,7 @@ const KEYS: [&str; 15] = [
     "decision",
     "choices",
     "matcher",
+    "truncated",
 ];
 
 #[test]
@@ -341,4 +342,48 @@ fn the_agent_line_labels_its_numbers() {
         line.contains("| answer migrate-infra-to-aws/aws-faq-1 | confidence "),
         "{line}"
     );
+}
+
+#[test]
+fn a_question_over_telegrams_limit_is_read_up_to_it_and_says_so() {
+    let s = Scratch::new();
+    // Half a megabyte of one repeated phrase: read up to 4,096 characters, in the time of a
+    // message of that size.
+    let long = format!("A atualização é obrigatória? {}", "o que ".repeat(90_000));
+    let out = s.run(&["ask", "--json"], &format!("{long}\nprazo?\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["truncated"], true);
+    assert_eq!(
+        lines[0]["question"].as_str().unwrap().len(),
+        long.len(),
+        "quoted whole"
+    );
+    assert_eq!(lines[1]["truncated"], false);
+}
+
+#[test]
+fn thanks_get_you_are_welcome_and_greetings_a_greeting_without_a_hand_off() {
+    let s = Scratch::new();
+    let out = s.run(
+        &["chat"],
+        "valeu, obrigado pela ajuda\nOi!\ngracias\n/quit\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("De nada!"), "{text}");
+    assert!(text.contains("¡De nada!"), "{text}");
+    assert!(text.contains("Olá!"), "{text}");
+    assert!(
+        !text.contains("experienceleague"),
+        "no Customer Care link: {text}"
+    );
+    let line = &ask_json_reason(&s, "obrigado!");
+    assert_eq!(line, "thanks");
+}
+
+fn ask_json_reason(s: &Scratch, question: &str) -> String {
+    let out = s.run(&["ask", "--json", question], "");
+    json_lines(&out)[0]["reason"].as_str().unwrap().to_string()
 }

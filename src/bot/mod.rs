@@ -492,7 +492,7 @@ async fn question(
             .await?;
         }
         Reply::Escalation(escalation) => {
-            if escalation.reason != Reason::Greeting {
+            if !matches!(escalation.reason, Reason::Greeting | Reason::Thanks) {
                 log.record(&text, escalation);
             }
             let (text, keyboard) = escalation_message(escalation, chat_lang(&state, &msg));
@@ -508,9 +508,12 @@ fn escalation_message(
     escalation: &crate::reply::Escalation,
     fallback: Option<Lang>,
 ) -> (String, Option<InlineKeyboardMarkup>) {
-    if escalation.reason == Reason::Greeting {
+    if matches!(escalation.reason, Reason::Greeting | Reason::Thanks) {
         let langs = langs_or_both(escalation.detected.lang.or(fallback));
-        return (in_langs(&langs, |l| phrase(l, |m| m.greeting)), None);
+        return (
+            in_langs(&langs, |l| phrase(l, |m| m.reason(escalation.reason))),
+            None,
+        );
     }
     let langs: Vec<Lang> = escalation.contacts.iter().map(|(l, _)| *l).collect();
     let text = in_langs(&langs, |l| phrase(l, |m| m.reason(escalation.reason)));

@@ -150,6 +150,8 @@ pub fn reply_json(question: &str, reply: &Reply, matcher: Matcher) -> Value {
         };
         map.insert("choices".into(), Value::Array(choices));
         map.insert("matcher".into(), json!(matcher.as_str()));
+        let truncated = faqbot::engine::within_limit(question).len() < question.len();
+        map.insert("truncated".into(), json!(truncated));
     }
     value
 }
