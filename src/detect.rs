@@ -72,7 +72,12 @@ const WORDS: &[(Cand, &str)] = &[
         "le la les est sont je nous vous il elle ils ce cette ces mon ma mes notre nos votre \
          vos pour avec dans sur une des du au aux et ou pas ne que qui quoi quand quel quelle \
          quels quelles comment pourquoi faut dois doit peut peux pouvons avons avez ont sera \
-         seront mise jour bonjour merci oui non l d j qu c n s y est-ce faire devons",
+         seront mise jour bonjour merci oui non l d j qu c n s y est-ce faire devons des du \
+         au aux dans pour sur avec sans sous chez vers donc car quoi dont cet ton tes sa ses \
+         leur leurs je nous vous ils elles lui ne pas plus jamais rien tout tous toute toutes \
+         tres aussi encore deja toujours etre avoir dire aller voir savoir pouvoir vouloir \
+         venir devoir prendre ete etait avait fait dit peut doit faut veut ont alors apres \
+         avant depuis pendant",
     ),
     (
         Cand::It,
@@ -80,7 +85,9 @@ const WORDS: &[(Cand, &str)] = &[
          questi quello quella mio mia nostro nostra vostro per con su da di uno una un quando \
          come cosa perche chi quale quali posso possiamo devo dobbiamo sara saranno ci ciao \
          grazie buongiorno si l aggiornamento obbligatorio nel nella sul sulla ho abbiamo \
-         bisogno fare",
+         bisogno fare gli di tra fra ed anche cui dove perche tuo tua loro io lui lei noi voi \
+         sei siete erano stato stata hai hanno avete fatto detto andare essere avere molto \
+         tutto tutti gia ancora dopo oggi domani ieri piu meno bene male",
     ),
     (
         Cand::De,
@@ -95,7 +102,10 @@ const WORDS: &[(Cand, &str)] = &[
          meu meva nostre nostra vostre amb per que quan quin quina quins quines com on perque \
          aquest aquesta aquests aquestes aixo hem heu han puc podem pot cal fara sera molt \
          tambe pero si no gracies bon dia l d s n actualitzacio caldra farem fer quant \
-         temps quins aixo",
+         temps quins aixo amb pels pel aquests aquestes meva teva seva nostres vostres hi ho \
+         ens doncs gaire gens avui dema ahir encara ningu algu tinc tenen tenim fet diu vaig \
+         vam havia hauria soc eren sense despres mentre segons altre altres mateix \
+         qualsevol llavors aleshores molt tots totes",
     ),
 ];
 
@@ -159,6 +169,10 @@ const LETTERS: &[(char, Cand, f32)] = &[
 
 /// Weight of a word that only one FAQ language uses.
 const FAQ_WORD: f32 = 0.8;
+/// The most the FAQ's words can add to one language: they tell a two-word question's
+/// language, but the pages share words with Catalan, French and Italian, and in a long
+/// message in those languages they would add up to a wrong Portuguese or Spanish.
+const FAQ_WORDS_MAX: f32 = 0.8;
 /// Weight of whichlang's vote.
 const WHICHLANG: f32 = 0.6;
 
@@ -217,6 +231,7 @@ impl Detector {
 
     fn scores(&self, text: &str) -> [f32; CANDS] {
         let mut scores = [0.0f32; CANDS];
+        let mut faq = [0.0f32; 2];
         let lower = text.to_lowercase();
         let (mut latin, mut other) = (0usize, 0usize);
         for c in lower.chars().filter(|c| c.is_alphabetic()) {
@@ -262,11 +277,13 @@ impl Detector {
                 }
             }
             if self.faq_only[0].contains(&folded) {
-                scores[Cand::Pt as usize] += FAQ_WORD;
+                faq[0] += FAQ_WORD;
             } else if self.faq_only[1].contains(&folded) {
-                scores[Cand::Es as usize] += FAQ_WORD;
+                faq[1] += FAQ_WORD;
             }
         }
+        scores[Cand::Pt as usize] += faq[0].min(FAQ_WORDS_MAX);
+        scores[Cand::Es as usize] += faq[1].min(FAQ_WORDS_MAX);
         if latin > 0 {
             let vote = match whichlang::detect_language(text) {
                 whichlang::Lang::Por => Cand::Pt,
@@ -328,6 +345,21 @@ mod tests {
         assert_eq!(code("é opcional?"), "pt");
         assert_eq!(code("kkkkkk"), "pt");
         assert_eq!(code("jajaja"), "es");
+    }
+
+    #[test]
+    fn the_faq_words_cannot_outvote_another_languages_grammar() {
+        // Words of the Spanish pages (campaign, infrastructure, migration…) in a French
+        // sentence: one FAQ word's worth of evidence, not one per word.
+        let words = |s: &str| s.split_whitespace().map(String::from).collect();
+        let d = Detector::new([
+            words("atualização campanhas infraestrutura"),
+            words("campañas infraestructura migración fechas correo actualización plataforma"),
+        ]);
+        let french = "nous avons une question sur la infraestructura de la plataforma et les \
+                      fechas de la migración pour nos campañas de correo";
+        assert_eq!(d.detect(french).code(), "other");
+        assert_eq!(d.detect("fechas migración?").code(), "es");
     }
 
     #[test]
