@@ -31,6 +31,7 @@
 //! ```
 
 pub mod analysis;
+#[cfg(feature = "telegram")]
 pub mod bot;
 pub mod confidence;
 pub mod detect;
@@ -47,6 +48,7 @@ pub mod reply;
 pub mod semantic;
 mod smalltalk;
 mod stopwords;
+pub mod unanswered;
 
 pub use engine::{Engine, Matcher, Outcome, Ranking, Scored, Settings};
 pub use error::{Error, Result};

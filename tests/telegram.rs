@@ -9,7 +9,7 @@ use teloxide::Bot;
 use tokio::sync::oneshot;
 
 use crate::fake_telegram::{FakeTelegram, TOKEN, callback_query, group_text, private_text};
-use crate::util::{Scratch, semantic_engine};
+use crate::util::{Scratch, semantic_engine_with};
 
 /// A bot running against a fake server until dropped.
 struct Running {
@@ -25,8 +25,18 @@ impl Running {
     }
 
     async fn start_with(options: Options, server: FakeTelegram) -> Running {
+        Running::start_engine(options, server, Settings::default()).await
+    }
+
+    /// With thresholds where the engine offers choices for every FAQ question: the
+    /// clarify path, whatever the model makes of one phrasing.
+    async fn start_clarifying(options: Options) -> Running {
+        Running::start_engine(options, FakeTelegram::start().await, clarifying()).await
+    }
+
+    async fn start_engine(options: Options, server: FakeTelegram, settings: Settings) -> Running {
         let scratch = Scratch::new();
-        let engine = semantic_engine(&scratch);
+        let engine = semantic_engine_with(&scratch, settings);
         let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -59,8 +69,18 @@ fn to_chat(chat: i64) -> impl Fn(&Value) -> bool {
     move |body| body["chat_id"] == json!(chat)
 }
 
-/// A question the engine offers choices for rather than answering: vague on purpose.
+/// A question about the upgrade, paraphrased.
 const CLARIFIED: &str = "Preferíamos ficar de fora disto. É mesmo indispensável?";
+
+/// Nothing is sure enough to answer, anything plausible is offered.
+fn clarifying() -> Settings {
+    Settings {
+        // Above 1: a sigmoid in f32 can reach exactly 1.0.
+        threshold: 1.01,
+        clarify: 0.01,
+        ..Settings::default()
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_pt_and_es_questions_in_telegram_html() {
@@ -123,11 +143,10 @@ async fn greeting_gets_a_greeting_not_a_link() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_of_alternatives_and_the_callback_path() {
-    let bot = Running::start(Options::default()).await;
-    // A question the engine is unsure about, so it offers choices; checked first so that
-    // an engine change shows up here as what it is.
+    let bot = Running::start_clarifying(Options::default()).await;
+    // Checked first so that an engine change shows up here as what it is.
     let scratch = Scratch::new();
-    let engine = semantic_engine(&scratch);
+    let engine = semantic_engine_with(&scratch, clarifying());
     match engine.ask(CLARIFIED) {
         faqbot::Reply::Clarify(c) => assert!(!c.choices.is_empty(), "{c:?}"),
         other => panic!("precondition: {other:?}"),
@@ -540,6 +559,7 @@ async fn webhook_mode_checks_the_secret_token() {
     bot.stop().await;
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_storage_keeps_the_language_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
@@ -566,7 +586,7 @@ async fn sqlite_storage_keeps_the_language_across_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_picks_an_offered_alternative() {
-    let bot = Running::start(Options::default()).await;
+    let bot = Running::start_clarifying(Options::default()).await;
     bot.server.push(private_text(141, "pt-br", CLARIFIED));
     let sent = bot.server.wait_for("sendMessage", 1, to_chat(141)).await;
     let first = &sent[0]["reply_markup"]["inline_keyboard"][0][0];
@@ -582,14 +602,19 @@ async fn a_number_picks_an_offered_alternative() {
 fn storage_option_parses_and_rejects() {
     use faqbot::bot::StorageKind;
     assert_eq!("memory".parse(), Ok(StorageKind::Memory));
-    assert_eq!(
-        "sqlite:/tmp/x.db".parse(),
-        Ok(StorageKind::Sqlite("/tmp/x.db".into()))
-    );
-    assert_eq!(
-        "redis://h:6379".parse(),
-        Ok(StorageKind::Redis("redis://h:6379".into()))
-    );
+    // sqlite and Redis are cargo features: a build without one says how to get it.
+    let sqlite = "sqlite:/tmp/x.db".parse::<StorageKind>();
+    if cfg!(feature = "sqlite") {
+        assert_eq!(sqlite, Ok(StorageKind::Sqlite("/tmp/x.db".into())));
+    } else {
+        assert!(sqlite.unwrap_err().contains("--features sqlite"));
+    }
+    let redis = "redis://h:6379".parse::<StorageKind>();
+    if cfg!(feature = "redis") {
+        assert_eq!(redis, Ok(StorageKind::Redis("redis://h:6379".into())));
+    } else {
+        assert!(redis.unwrap_err().contains("--features redis"));
+    }
     assert!("postgres://x".parse::<StorageKind>().is_err());
 }
 

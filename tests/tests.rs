@@ -3,8 +3,10 @@
 
 mod cli;
 mod corpus;
+#[cfg(feature = "telegram")]
 mod fake_telegram;
 mod index;
 mod semantic;
+#[cfg(feature = "telegram")]
 mod telegram;
 mod util;

@@ -125,11 +125,16 @@ pub fn model_path() -> PathBuf {
 
 /// The engine as the product runs it: over `scratch`'s FAQ, with the sentence encoder.
 pub fn semantic_engine(scratch: &Scratch) -> faqbot::Engine {
+    semantic_engine_with(scratch, faqbot::Settings::default())
+}
+
+/// The same with other settings (thresholds).
+pub fn semantic_engine_with(scratch: &Scratch, settings: faqbot::Settings) -> faqbot::Engine {
     let encoder = faqbot::semantic::Encoder::open(&model_path()).expect("the model opens");
     faqbot::Engine::open_with(
         &scratch.faq(),
         &scratch.index(),
-        faqbot::Settings::default(),
+        settings,
         Some(std::sync::Arc::new(encoder)),
     )
     .expect("engine")

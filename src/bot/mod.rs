@@ -5,8 +5,6 @@
 //! server on 127.0.0.1 and stop it when they are done. The whole handler tree is in
 //! [`schema`].
 
-mod unanswered;
-
 use std::error::Error as StdError;
 use std::future::Future;
 use std::sync::Arc;
@@ -15,10 +13,7 @@ use std::time::{Duration, Instant};
 use teloxide::adaptors::Throttle;
 pub use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dispatching::dialogue::serializer::Json;
-use teloxide::dispatching::dialogue::{
-    self, ErasedStorage, InMemStorage, RedisStorage, SqliteStorage, Storage,
-};
+use teloxide::dispatching::dialogue::{self, ErasedStorage, InMemStorage, Storage};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -29,7 +24,7 @@ use teloxide::update_listeners::{self, webhooks};
 use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, RequestError};
 
-pub use unanswered::{UnansweredLog, mask_personal_data, review};
+pub use crate::unanswered::{UnansweredLog, mask_personal_data, review};
 
 use crate::engine::Engine;
 use crate::faq::{Entry, EntryId};
@@ -70,17 +65,45 @@ impl std::str::FromStr for StorageKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<StorageKind, String> {
-        if s == "memory" {
-            Ok(StorageKind::Memory)
+        let kind = if s == "memory" {
+            StorageKind::Memory
         } else if let Some(path) = s.strip_prefix("sqlite:") {
-            Ok(StorageKind::Sqlite(path.to_string()))
+            StorageKind::Sqlite(path.to_string())
         } else if s.starts_with("redis://") || s.starts_with("rediss://") {
-            Ok(StorageKind::Redis(s.to_string()))
+            StorageKind::Redis(s.to_string())
         } else {
-            Err(format!(
+            return Err(format!(
                 "{s:?}: expected memory, sqlite:PATH or redis://HOST"
-            ))
+            ));
+        };
+        if !kind.built() {
+            return Err(StorageKind::not_built(kind.name()));
         }
+        Ok(kind)
+    }
+}
+
+impl StorageKind {
+    /// The kind's name, which is also its cargo feature.
+    fn name(&self) -> &'static str {
+        match self {
+            StorageKind::Memory => "memory",
+            StorageKind::Sqlite(_) => "sqlite",
+            StorageKind::Redis(_) => "redis",
+        }
+    }
+
+    /// Whether this build has the storage (sqlite and Redis are cargo features).
+    pub fn built(&self) -> bool {
+        match self {
+            StorageKind::Memory => true,
+            StorageKind::Sqlite(_) => cfg!(feature = "sqlite"),
+            StorageKind::Redis(_) => cfg!(feature = "redis"),
+        }
+    }
+
+    fn not_built(name: &str) -> String {
+        format!("this faqbot was built without {name} storage: build it with `--features {name}`")
     }
 }
 
@@ -116,14 +139,20 @@ async fn open_storage(kind: &StorageKind) -> Result<Arc<ErasedStorage<ChatState>
     };
     Ok(match kind {
         StorageKind::Memory => InMemStorage::<ChatState>::new().erase(),
-        StorageKind::Sqlite(path) => SqliteStorage::open(path, Json)
-            .await
-            .map_err(|e| fail(&format!("sqlite:{path}"), &e))?
-            .erase(),
-        StorageKind::Redis(url) => RedisStorage::open(url, Json)
+        #[cfg(feature = "sqlite")]
+        StorageKind::Sqlite(path) => {
+            dialogue::SqliteStorage::open(path, dialogue::serializer::Json)
+                .await
+                .map_err(|e| fail(&format!("sqlite:{path}"), &e))?
+                .erase()
+        }
+        #[cfg(feature = "redis")]
+        StorageKind::Redis(url) => dialogue::RedisStorage::open(url, dialogue::serializer::Json)
             .await
             .map_err(|e| fail("redis", &e))?
             .erase(),
+        #[allow(unreachable_patterns)]
+        other => return Err(fail(other.name(), &StorageKind::not_built(other.name()))),
     })
 }
 

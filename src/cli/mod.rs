@@ -11,6 +11,7 @@ use faqbot::{Engine, Lang, Settings};
 mod chat;
 mod corpus;
 mod output;
+#[cfg(feature = "telegram")]
 mod telegram;
 
 /// Answers questions about the Campaign email-infrastructure upgrade from its FAQ pages.
@@ -86,6 +87,7 @@ enum Command {
         #[arg(long, num_args = 1..)]
         report: Vec<PathBuf>,
     },
+    #[cfg(feature = "telegram")]
     /// Run the Telegram bot (long polling unless --webhook-url). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
     Bot {
         /// Append every escalated question to this file, one JSON line each.
@@ -194,6 +196,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         } => corpus::eval(&open()?, &files, min_accuracy, json),
         Command::Chat { lang } => chat::run(&open()?, lang),
         Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
+        #[cfg(feature = "telegram")]
         Command::Bot {
             unanswered,
             webhook_url,
@@ -219,7 +222,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             )
         }
         Command::Review { file } => {
-            let text = faqbot::bot::review(&file).context("cannot review the log")?;
+            let text = faqbot::unanswered::review(&file).context("cannot review the log")?;
             std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
