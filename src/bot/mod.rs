@@ -478,12 +478,7 @@ async fn question(
         Reply::Answer(answer) => {
             send_entry(&bot, msg.chat.id, &answer.best.entry).await?;
             if answer.suggest && !answer.alternatives.is_empty() {
-                let buttons = answer.alternatives.iter().map(|c| {
-                    vec![InlineKeyboardButton::callback(
-                        c.entry.title.clone(),
-                        callback_data(answer.lang, &c.entry.id),
-                    )]
-                });
+                let buttons = entry_buttons(answer.lang, &answer.alternatives);
                 let text = phrase(answer.lang, |m| m.did_you_mean);
                 send_html(
                     &bot,
@@ -495,16 +490,7 @@ async fn question(
             }
         }
         Reply::Clarify(clarify) => {
-            let mut buttons: Vec<Vec<InlineKeyboardButton>> = clarify
-                .choices
-                .iter()
-                .map(|c| {
-                    vec![InlineKeyboardButton::callback(
-                        c.entry.title.clone(),
-                        callback_data(clarify.lang, &c.entry.id),
-                    )]
-                })
-                .collect();
+            let mut buttons = entry_buttons(clarify.lang, &clarify.choices);
             if let Ok(url) = clarify.care.url.parse() {
                 buttons.push(vec![InlineKeyboardButton::url(
                     clarify.care.label.clone(),
@@ -530,6 +516,22 @@ async fn question(
     }
     log_reply("message", chat_kind(&msg), &reply, started);
     Ok(())
+}
+
+/// One button a row per entry; a press sends that entry.
+fn entry_buttons(
+    lang: Lang,
+    entries: &[crate::reply::Candidate],
+) -> Vec<Vec<InlineKeyboardButton>> {
+    entries
+        .iter()
+        .map(|c| {
+            vec![InlineKeyboardButton::callback(
+                c.entry.title.clone(),
+                callback_data(lang, &c.entry.id),
+            )]
+        })
+        .collect()
 }
 
 /// The words and the Customer Care button(s) of an escalation; a greeting gets a greeting.
