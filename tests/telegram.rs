@@ -54,7 +54,8 @@ impl Running {
         }
     }
 
-    async fn stop(mut self) {
+    /// Stops the bot and hands back the server, to read what the bot sent while stopping.
+    async fn stop(mut self) -> FakeTelegram {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -62,6 +63,7 @@ impl Running {
             .await
             .expect("the bot stops")
             .expect("the bot task did not panic");
+        self.server
     }
 }
 
@@ -431,6 +433,43 @@ fn bot_without_a_token_is_a_usage_error() {
     assert!(err.contains("TELOXIDE_TOKEN"), "{err}");
 }
 
+#[test]
+fn a_webhook_secret_telegram_would_refuse_is_a_usage_error() {
+    let scratch = Scratch::new();
+    for secret in ["has space", "x".repeat(257).as_str()] {
+        let out = scratch
+            .faqbot()
+            .args(["bot", "--webhook-url", "https://bot.example.com/hook"])
+            .args(["--listen", "127.0.0.1:0", "--webhook-secret", secret])
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{secret:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("webhook secret"), "{err}");
+    }
+}
+
+#[test]
+fn webhook_commands_need_a_token_and_set_needs_a_secret() {
+    let scratch = Scratch::new();
+    let out = scratch
+        .faqbot()
+        .args(["webhook", "delete"])
+        .env_remove("TELOXIDE_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = scratch
+        .faqbot()
+        .args(["webhook", "set", "https://bot.example.com/hook"])
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env_remove("FAQBOT_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "set without a secret");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() {
     let scratch = Scratch::new();
@@ -490,12 +529,11 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
     assert!(confirmed, "the handled update was confirmed");
 }
 
-/// Posts raw JSON to the bot's webhook, returns the HTTP status line.
-async fn post_update(addr: std::net::SocketAddr, secret: &str, update: &Value) -> String {
+/// Sends one HTTP/1.1 request to the bot's webhook server, returns the status line.
+async fn http(addr: std::net::SocketAddr, head: &str, secret: &str, body: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let body = update.to_string();
     let request = format!(
-        "POST /hook HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+        "{head} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{body}",
         body.len()
@@ -507,23 +545,28 @@ async fn post_update(addr: std::net::SocketAddr, secret: &str, update: &Value) -
     response.lines().next().unwrap_or_default().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhook_mode_checks_the_secret_token() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let listen: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let webhook = bot::Webhook {
+}
+
+fn webhook_at(listen: std::net::SocketAddr) -> bot::Webhook {
+    bot::Webhook {
         url: format!("http://{listen}/hook").parse().unwrap(),
         listen,
-        secret: Some("s3cret-shared-by-replicas".into()),
-    };
+        secret: Some("s3cret-shared-by-replicas".parse().unwrap()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_checks_the_secret_and_never_deletes_the_webhook() {
+    let listen = free_port();
     let server = FakeTelegram::start().await;
     let bot = Running::start_with(
         Options {
-            webhook: Some(webhook),
+            webhook: Some(webhook_at(listen)),
             ..Options::default()
         },
         server,
@@ -535,20 +578,25 @@ async fn webhook_mode_checks_the_secret_token() {
 
     let mut update = private_text(130, "pt-br", "A atualização é obrigatória?");
     update["update_id"] = json!(1);
-    // The listener may take a moment to bind after registering.
-    let mut status = String::new();
-    for _ in 0..50 {
-        if tokio::net::TcpStream::connect(listen).await.is_ok() {
-            status = post_update(listen, "wrong", &update).await;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let update = update.to_string();
+    // The address is bound before registering, so it answers at once.
+    let status = http(listen, "POST /hook", "wrong", &update).await;
     assert!(
         status.contains("401"),
         "a wrong secret is refused: {status}"
     );
-    let status = post_update(listen, "s3cret-shared-by-replicas", &update).await;
+    let status = http(listen, "GET /healthz", "", "").await;
+    assert!(status.contains("200"), "health: {status}");
+    // A body that is not an update is dropped without stopping the next one.
+    let status = http(
+        listen,
+        "POST /hook",
+        "s3cret-shared-by-replicas",
+        "{\"update_id\": \"Ana\"",
+    )
+    .await;
+    assert!(status.contains("200"), "{status}");
+    let status = http(listen, "POST /hook", "s3cret-shared-by-replicas", &update).await;
     assert!(status.contains("200"), "{status}");
     let sent = bot.server.wait_for("sendMessage", 1, to_chat(130)).await;
     assert_eq!(
@@ -556,7 +604,42 @@ async fn webhook_mode_checks_the_secret_token() {
         1,
         "only the update with the right secret was handled"
     );
-    bot.stop().await;
+    let server = bot.stop().await;
+    // Other replicas behind the URL keep receiving: stopping one never unregisters it.
+    assert!(
+        !server.calls().iter().any(|(m, _)| m == "deletewebhook"),
+        "a stopping replica deleted the webhook"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_port_in_use_is_an_error_at_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap();
+    let server = FakeTelegram::start().await;
+    let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
+    let scratch = Scratch::new();
+    let engine =
+        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        bot::run(
+            telegram,
+            Arc::new(engine),
+            Options {
+                webhook: Some(webhook_at(listen)),
+                ..Options::default()
+            },
+            std::future::pending(),
+        ),
+    )
+    .await
+    .expect("returns at once");
+    match result {
+        Err(bot::RunError::Listen { addr, .. }) => assert_eq!(addr, listen),
+        other => panic!("expected a listen error, got {other:?}"),
+    }
+    assert!(server.calls().is_empty(), "nothing was registered");
 }
 
 #[cfg(feature = "sqlite")]

@@ -20,11 +20,14 @@ use teloxide::types::{
     BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
     InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, ParseMode,
 };
-use teloxide::update_listeners::{self, webhooks};
+use teloxide::update_listeners;
 use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, RequestError};
 
 pub use crate::unanswered::{UnansweredLog, mask_personal_data, review};
+pub use webhook::{HEALTH_PATH, Secret, Webhook, register as register_webhook};
+
+mod webhook;
 
 use crate::engine::Engine;
 use crate::faq::{Entry, EntryId};
@@ -126,6 +129,13 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The webhook's address is taken or not ours to bind.
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     /// Retrying cannot help: the token is wrong or revoked.
     #[error("Telegram refused the bot token: check TELOXIDE_TOKEN (and TELOXIDE_API_URL)")]
     InvalidToken,
@@ -192,26 +202,6 @@ impl Default for Options {
     }
 }
 
-/// Webhook mode: Telegram posts updates to `url`, which reaches this process at `listen`.
-#[derive(Clone)]
-pub struct Webhook {
-    pub url: url::Url,
-    pub listen: std::net::SocketAddr,
-    /// Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`; requests without it
-    /// are refused. Replicas behind one URL must share it; `None` generates one.
-    pub secret: Option<String>,
-}
-
-impl std::fmt::Debug for Webhook {
-    // The secret is a credential: never in logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Webhook")
-            .field("url", &self.url.as_str())
-            .field("listen", &self.listen)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Runs the bot (long polling, or a webhook) until `shutdown` completes; then stops taking updates,
 /// finishes the ones in flight and confirms them to Telegram. Never returns early because
 /// Telegram is unreachable: it keeps retrying until told to stop. A token Telegram refuses
@@ -231,6 +221,19 @@ where
             source,
         })?,
     );
+    let mut server = match &options.webhook {
+        Some(hook) => {
+            Some(
+                webhook::bind(hook.listen)
+                    .await
+                    .map_err(|source| RunError::Listen {
+                        addr: hook.listen,
+                        source,
+                    })?,
+            )
+        }
+        None => None,
+    };
     let storage = open_storage(&options.storage).await?;
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
@@ -273,17 +276,18 @@ where
                     .try_dispatch_with_listener(listener, errors)
                     .await
             }
-            Some(webhook) => {
-                let mut hook = webhooks::Options::new(webhook.listen, webhook.url.clone());
-                if let Some(secret) = &webhook.secret {
-                    hook = hook.secret_token(secret.clone());
-                }
-                match webhooks::axum(dispatcher_bot.clone(), hook).await {
-                    Ok(listener) => {
-                        dispatcher
-                            .try_dispatch_with_listener(listener, errors)
-                            .await
-                    }
+            Some(hook) => {
+                let secret = hook.secret.clone().unwrap_or_else(Secret::generate);
+                match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
+                    Ok(()) => match server.take() {
+                        Some(listener) => {
+                            let listener = webhook::serve(listener, hook.url.path(), secret);
+                            dispatcher
+                                .try_dispatch_with_listener(listener, errors)
+                                .await
+                        }
+                        None => Ok(()),
+                    },
                     Err(error) => Err(error),
                 }
             }

@@ -99,9 +99,10 @@ enum Command {
         /// Webhook mode: the local address to serve it on, e.g. 0.0.0.0:8443.
         #[arg(long, requires = "webhook_url")]
         listen: Option<std::net::SocketAddr>,
-        /// Webhook mode: the secret Telegram must send back; replicas share it.
+        /// Webhook mode: the secret Telegram must send back (1-256 of A-Z a-z 0-9 _ -);
+        /// replicas share it.
         #[arg(long, env = "FAQBOT_WEBHOOK_SECRET", hide_env_values = true)]
-        webhook_secret: Option<String>,
+        webhook_secret: Option<faqbot::bot::Secret>,
         /// Per-chat state: memory, sqlite:PATH or redis://HOST (shared by replicas).
         #[arg(
             long,
@@ -113,6 +114,11 @@ enum Command {
     },
     /// Group an unanswered-questions log by best candidate, most frequent first.
     Review { file: PathBuf },
+    #[cfg(feature = "telegram")]
+    /// Register, remove or show the bot's webhook with Telegram. A stopping bot never
+    /// removes it: replicas behind one URL keep receiving.
+    #[command(subcommand)]
+    Webhook(telegram::WebhookCommand),
     /// Manage the sentence encoder's model file.
     #[command(subcommand)]
     Model(ModelCommand),
@@ -166,6 +172,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         fetch::fetch(path).context("cannot fetch the model")?;
         println!("{}: sha256 {}", path.display(), fetch::SHA256);
         return Ok(ExitCode::SUCCESS);
+    }
+    #[cfg(feature = "telegram")]
+    if let Command::Webhook(command) = cli.command {
+        return telegram::webhook(command);
     }
     let encoder = encoder(&cli.model);
     let open = || {
@@ -227,6 +237,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Model(ModelCommand::Fetch) => unreachable!("handled before opening the engine"),
+        #[cfg(feature = "telegram")]
+        Command::Webhook(_) => unreachable!("handled before opening the engine"),
     }
 }
 

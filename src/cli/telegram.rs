@@ -3,9 +3,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use faqbot::Engine;
-use faqbot::bot::{self, Options};
+use faqbot::bot::{self, Options, Secret};
 use teloxide::Bot;
+use teloxide::payloads::DeleteWebhookSetters;
+use teloxide::prelude::Requester;
 
 const TOKEN: &str = "TELOXIDE_TOKEN";
 const API_URL: &str = "TELOXIDE_API_URL";
@@ -14,14 +17,89 @@ pub fn run(
     open: impl FnOnce() -> anyhow::Result<Engine>,
     options: Options,
 ) -> anyhow::Result<ExitCode> {
-    // A missing token is a usage error: say so in one line, never show the token.
+    let telegram = match bot_from_env() {
+        Ok(telegram) => telegram,
+        Err(code) => return Ok(code),
+    };
+    let engine = Arc::new(open()?);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `faqbot webhook …`: what an operator does once per deployment, not each replica.
+#[derive(Debug, clap::Subcommand)]
+pub enum WebhookCommand {
+    /// Register the public HTTPS URL Telegram posts updates to (pending updates are kept).
+    Set {
+        /// e.g. https://bot.example.com/telegram/webhook (ports 443, 80, 88 or 8443).
+        url: url::Url,
+        /// The secret every replica is started with (FAQBOT_WEBHOOK_SECRET).
+        #[arg(long, env = "FAQBOT_WEBHOOK_SECRET", hide_env_values = true)]
+        secret: Secret,
+    },
+    /// Remove the webhook, e.g. to go back to long polling.
+    Delete {
+        /// Also drop the updates Telegram is holding.
+        #[arg(long)]
+        drop_pending: bool,
+    },
+    /// Show the registered URL, pending updates and Telegram's last delivery error.
+    Info,
+}
+
+pub fn webhook(command: WebhookCommand) -> anyhow::Result<ExitCode> {
+    let telegram = match bot_from_env() {
+        Ok(telegram) => telegram,
+        Err(code) => return Ok(code),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        match command {
+            WebhookCommand::Set { url, secret } => {
+                bot::register_webhook(&telegram, &url, &secret)
+                    .await
+                    .context("cannot set the webhook")?;
+                println!("webhook set: {url}");
+            }
+            WebhookCommand::Delete { drop_pending } => {
+                telegram
+                    .delete_webhook()
+                    .drop_pending_updates(drop_pending)
+                    .await
+                    .context("cannot delete the webhook")?;
+                println!("webhook deleted");
+            }
+            WebhookCommand::Info => {
+                let info = telegram
+                    .get_webhook_info()
+                    .await
+                    .context("cannot read the webhook")?;
+                let url = info
+                    .url
+                    .as_ref()
+                    .map_or("(none: long polling)", |u| u.as_str());
+                println!("url: {url}");
+                println!("pending updates: {}", info.pending_update_count);
+                if let Some(error) = info.last_error_message {
+                    println!("last error: {error}");
+                }
+            }
+        }
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The bot of TELOXIDE_TOKEN (and TELOXIDE_API_URL); a missing or bad one is a usage
+/// error (exit 2) said in one line, never showing the token.
+fn bot_from_env() -> Result<Bot, ExitCode> {
     let token = match std::env::var(TOKEN) {
         Ok(token) if !token.trim().is_empty() => token,
         _ => {
             eprintln!(
                 "faqbot: {TOKEN} is not set: create a bot with @BotFather and export its token"
             );
-            return Ok(ExitCode::from(2));
+            return Err(ExitCode::from(2));
         }
     };
     let mut telegram = Bot::new(token);
@@ -30,14 +108,11 @@ pub fn run(
             Ok(url) => telegram = telegram.set_api_url(url),
             Err(error) => {
                 eprintln!("faqbot: {API_URL} is not a URL: {error}");
-                return Ok(ExitCode::from(2));
+                return Err(ExitCode::from(2));
             }
         }
     }
-    let engine = Arc::new(open()?);
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(telegram)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM, what systemd and container runtimes send.
