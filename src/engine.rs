@@ -25,7 +25,7 @@ use crate::analysis;
 use crate::confidence::{Features, Model};
 use crate::detect::Detector;
 use crate::embed::Vectors;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::faq::{CareLink, Entry, EntryId};
 use crate::index::Store;
 use crate::lang::{Detected, Lang};
@@ -268,6 +268,12 @@ impl Engine {
             recent: Mutex::default(),
         });
         Ok(engine)
+    }
+
+    /// Why this engine answers from the last good index instead of the current FAQ
+    /// sources (a broken edit, a page that cannot be read); `None` when they agree.
+    pub fn stale(&self) -> Option<&Error> {
+        self.store.stale()
     }
 
     /// Which matcher ranks questions.

@@ -142,6 +142,51 @@ pub struct Sources {
     files: Vec<Source>,
 }
 
+/// A page, alternates or synonyms file larger than this is an error: the real pages are
+/// tens of kilobytes, and a runaway file must not stall every start.
+pub const MAX_SOURCE_BYTES: u64 = 1 << 20;
+
+/// Reads one source file: a regular file (a FIFO would block every command), or a symlink
+/// to one that stays under the FAQ folder, of at most [`MAX_SOURCE_BYTES`].
+fn read_source(dir: &Path, file: &Path) -> Result<String> {
+    use std::io::Read;
+    let refuse = |message: &str| Error::Layout {
+        path: file.to_path_buf(),
+        message: message.to_string(),
+    };
+    let link = std::fs::symlink_metadata(file).map_err(|e| Error::io(file, e))?;
+    if link.file_type().is_symlink() {
+        let target = std::fs::canonicalize(file).map_err(|e| Error::io(file, e))?;
+        let root = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+        if !target.starts_with(&root) {
+            return Err(refuse("a symbolic link to outside the FAQ folder"));
+        }
+    }
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(refuse(&format!(
+            "{} bytes, over the limit of {MAX_SOURCE_BYTES}",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(file, e))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(refuse("grew over the size limit while read"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::io(
+            file,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        )
+    })
+}
+
 impl Sources {
     /// Reads every source file under `dir`. A folder that is not a language is an error.
     pub fn read(dir: &Path) -> Result<Sources> {
@@ -182,7 +227,7 @@ impl Sources {
                     continue;
                 };
                 let file = path.join(&name);
-                let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+                let text = read_source(dir, &file)?;
                 // Editors on Windows may save a byte-order mark: it is not text.
                 let text = match text.strip_prefix('\u{feff}') {
                     Some(rest) => rest.to_string(),

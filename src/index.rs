@@ -5,6 +5,12 @@
 //! writes a whole new generation in `.build-…`, renames it, then replaces `CURRENT` by
 //! renaming a temporary file over it: readers see the old index or the new one, never a
 //! half-built one, and a failed build leaves the last good generation in place.
+//!
+//! A generation is read whole into memory and its checksums verified when it is opened, and
+//! a new one is opened that way before it becomes current: a damaged generation is rebuilt,
+//! never served, and a read-only index folder serves without lock files. When the sources
+//! cannot be read or parsed (an edit in progress, a broken page), the last good generation
+//! keeps serving and [`Store::stale`] says why.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,9 +33,11 @@ const CURRENT: &str = "CURRENT";
 const META: &str = "faqbot.json";
 /// Build folders older than this are left over from a crashed build.
 const STALE_BUILD: Duration = Duration::from_secs(3600);
-/// A generation that is not current is removed only once it is this old: another process
-/// may have built it a moment ago and be opening it.
+/// A generation that is not current is removed once it is this old: another process may
+/// have built it a moment ago and be opening it.
 const RETIRED_GENERATION: Duration = Duration::from_secs(60);
+/// Younger retired generations kept at most, so that a burst of edits cannot pile them up.
+const RETIRED_KEPT: usize = 3;
 
 /// The index fields, by role.
 #[derive(Clone, Copy, Debug)]
@@ -104,21 +112,44 @@ pub struct Store {
     pub(crate) vectors: Option<Vectors>,
     path: PathBuf,
     rebuilt: bool,
+    stale: Option<Error>,
 }
 
 impl Store {
     /// Opens the index in `index_dir` if it was built from the current `faq_dir` (and with
-    /// `encoder`'s model), otherwise rebuilds it first.
+    /// `encoder`'s model), otherwise rebuilds it first. When the sources cannot be read or
+    /// parsed, the last good generation is served, with the reason in [`Store::stale`] and
+    /// a warning; only when there is none is that an error.
     pub fn open(faq_dir: &Path, index_dir: &Path, encoder: Option<&Encoder>) -> Result<Store> {
-        let sources = Sources::read(faq_dir)?;
-        let fingerprint = fingerprint(&sources, encoder);
-        match open_current(index_dir, &fingerprint, encoder) {
-            Ok(store) => return Ok(store),
-            Err(reason) => {
-                tracing::info!(index = %index_dir.display(), %reason, "rebuilding index")
+        let built = Sources::read(faq_dir).and_then(|sources| {
+            let fingerprint = fingerprint(&sources, encoder);
+            match open_current(index_dir, Some(&fingerprint), encoder) {
+                Ok(store) => return Ok(store),
+                Err(reason) => {
+                    tracing::info!(index = %index_dir.display(), %reason, "rebuilding index")
+                }
             }
+            build(&sources, index_dir, encoder)
+        });
+        match built {
+            Ok(store) => Ok(store),
+            Err(error @ (Error::Format { .. } | Error::Layout { .. } | Error::Io { .. })) => {
+                match open_current(index_dir, None, encoder) {
+                    Ok(mut store) => {
+                        // Front ends say it loudly, each in its medium.
+                        tracing::info!(
+                            error = %crate::error::chain(&error),
+                            generation = %store.path.display(),
+                            "the FAQ sources are broken: serving the last good index"
+                        );
+                        store.stale = Some(error);
+                        Ok(store)
+                    }
+                    Err(_) => Err(error),
+                }
+            }
+            Err(error) => Err(error),
         }
-        build(&sources, index_dir, encoder)
     }
 
     /// Rebuilds the index from `faq_dir`, whatever state it is in.
@@ -140,12 +171,18 @@ impl Store {
     pub fn rebuilt(&self) -> bool {
         self.rebuilt
     }
+
+    /// Why this is the last good index rather than one of the current sources.
+    pub fn stale(&self) -> Option<&Error> {
+        self.stale.as_ref()
+    }
 }
 
-/// Opens the live generation; the error says why it cannot be used.
+/// Opens the live generation, if it was built from `fingerprint` when one is given; the
+/// error says why it cannot be used.
 fn open_current(
     index_dir: &Path,
-    fingerprint: &str,
+    fingerprint: Option<&str>,
     encoder: Option<&Encoder>,
 ) -> std::result::Result<Store, String> {
     let current = std::fs::read_to_string(index_dir.join(CURRENT))
@@ -159,22 +196,57 @@ fn open_current(
         .map_err(|e| e.to_string())
         .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
         .map_err(|e| format!("{META}: {e}"))?;
-    if meta.fingerprint != fingerprint {
+    if fingerprint.is_some_and(|f| f != meta.fingerprint) {
         return Err("FAQ sources changed".into());
     }
     let mut store = load(path, meta).map_err(|e| format!("unreadable: {e}"))?;
     if let Some(encoder) = encoder {
-        store.vectors = Some(
-            Vectors::read(&store.path, &store.faq, encoder.identity())
-                .ok_or_else(|| format!("{} missing or damaged", embed::FILE))?,
-        );
+        match Vectors::read(&store.path, &store.faq, encoder.identity()) {
+            Some(vectors) => store.vectors = Some(vectors),
+            // The last good index of another model still answers, by words.
+            None if fingerprint.is_none() => {}
+            None => return Err(format!("{} missing or damaged", embed::FILE)),
+        }
     }
     Ok(store)
 }
 
+/// Reads a generation's tantivy files into memory and verifies their checksums. Memory,
+/// because the files are small (tens of kilobytes), it needs no lock file (so a read-only
+/// folder serves), and a file replaced on disk later cannot change what is served.
+fn open_verified(path: &Path) -> tantivy::Result<Index> {
+    use tantivy::directory::{Directory, RamDirectory};
+    let ram = RamDirectory::create();
+    let io =
+        |e: std::io::Error| tantivy::TantivyError::SystemError(format!("{}: {e}", path.display()));
+    for file in std::fs::read_dir(path).map_err(io)? {
+        let file = file.map_err(io)?;
+        let name = file.file_name();
+        let name = name.to_string_lossy();
+        let ours = name == META || name == embed::FILE;
+        if ours || name.ends_with(".lock") || !file.file_type().map_err(io)?.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(file.path()).map_err(io)?;
+        ram.atomic_write(Path::new(name.as_ref()), &bytes)
+            .map_err(io)?;
+    }
+    let index = Index::open(ram)?;
+    let damaged = index.validate_checksum()?;
+    if !damaged.is_empty() {
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        return Err(tantivy::TantivyError::SystemError(format!(
+            "checksum mismatch in {}",
+            names.join(", ")
+        )));
+    }
+    Ok(index)
+}
+
 /// Opens a generation folder and reads the entries back from its documents.
 fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
-    let index = Index::open_in_dir(&path)?;
+    let index = open_verified(&path)?;
     let (schema, fields) = schema();
     if index.schema() != schema {
         return Err(tantivy::TantivyError::SchemaError(
@@ -245,6 +317,7 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         vectors: None,
         path,
         rebuilt: false,
+        stale: None,
     })
 }
 
@@ -266,24 +339,32 @@ fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Resu
         Some(vectors) => vectors.write(&building),
         None => Ok(()),
     });
+    // Opened as a reader will open it before it becomes current: a generation that cannot
+    // be loaded must never be swapped in.
+    let result = result.and_then(|()| {
+        load(building.clone(), read_meta(&building)?).map_err(|source| Error::Index {
+            path: building.clone(),
+            source,
+        })
+    });
     let generation = format!("gen-{fingerprint}-{}", nonce());
     let live = index_dir.join(&generation);
-    let result = result.and_then(|()| {
+    let result = result.and_then(|mut store| {
         std::fs::rename(&building, &live).map_err(|e| Error::io(&live, e))?;
         let tmp = index_dir.join(format!(".{CURRENT}-{}", nonce()));
         std::fs::write(&tmp, format!("{generation}\n")).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, index_dir.join(CURRENT)).map_err(|e| Error::io(&tmp, e))
+        std::fs::rename(&tmp, index_dir.join(CURRENT)).map_err(|e| Error::io(&tmp, e))?;
+        store.path = live.clone();
+        Ok(store)
     });
-    if let Err(err) = result {
-        let _ = std::fs::remove_dir_all(&building);
-        return Err(err);
-    }
-    remove_old_generations(index_dir, &generation);
-    let index_error = |source| Error::Index {
-        path: live.clone(),
-        source,
+    let mut store = match result {
+        Ok(store) => store,
+        Err(err) => {
+            let _ = std::fs::remove_dir_all(&building);
+            return Err(err);
+        }
     };
-    let mut store = load(live.clone(), read_meta(&live)?).map_err(index_error)?;
+    remove_old_generations(index_dir, &generation);
     store.rebuilt = true;
     store.vectors = vectors;
     let total: usize = Lang::ALL.iter().map(|l| faq.lang(*l).entries.len()).sum();
@@ -347,28 +428,38 @@ fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
 }
 
 /// Deletes old generations other than `keep`, and build folders left by crashed builds.
-/// Open readers keep their memory maps, so deleting under them is safe on Unix; a
-/// generation another process is still building or opening is young, and kept.
+/// Open readers hold their generation in memory, so deleting under them is safe; a
+/// generation another process is still building or opening is young, and kept, but never
+/// more than [`RETIRED_KEPT`] of them.
 fn remove_old_generations(index_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(index_dir) else {
         return;
     };
+    let mut retired: Vec<(Duration, PathBuf)> = Vec::new();
+    let mut stale_builds: Vec<PathBuf> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let older_than = |limit: Duration| {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > limit)
-        };
-        let retired = name.starts_with("gen-") && name != keep && older_than(RETIRED_GENERATION);
-        let stale_build = name.starts_with(".build-") && older_than(STALE_BUILD);
-        if (retired || stale_build)
-            && let Err(error) = std::fs::remove_dir_all(entry.path())
-        {
-            tracing::warn!(folder = %name, %error, "could not remove an old index generation");
+        let age = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or_default();
+        if name.starts_with("gen-") && name != keep {
+            retired.push((age, entry.path()));
+        } else if name.starts_with(".build-") && age > STALE_BUILD {
+            stale_builds.push(entry.path());
+        }
+    }
+    retired.sort();
+    let too_many = retired
+        .iter()
+        .enumerate()
+        .filter(|(rank, (age, _))| *rank >= RETIRED_KEPT || *age > RETIRED_GENERATION)
+        .map(|(_, (_, path))| path.clone());
+    for path in too_many.chain(stale_builds) {
+        if let Err(error) = std::fs::remove_dir_all(&path) {
+            tracing::warn!(folder = %path.display(), %error, "could not remove an old index generation");
         }
     }
 }

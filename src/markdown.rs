@@ -69,6 +69,16 @@ pub struct ParseError {
 
 type Result<T> = std::result::Result<T, ParseError>;
 
+/// Lists nested deeper than this are an error: FAQ pages use two or three levels, and every
+/// level costs stack in the parser and in every reader of the stored entry.
+pub const MAX_LIST_DEPTH: usize = 8;
+/// The same for links and bold inside each other.
+pub const MAX_INLINE_DEPTH: usize = 8;
+/// A `[label]` longer than this is text, not a link label, and a `(url "title")` longer
+/// than this is not a link target: bounding both keeps parsing linear when a page holds
+/// thousands of unmatched brackets.
+const MAX_LINK_PART: usize = 2048;
+
 fn error<T>(line: usize, message: impl Into<String>) -> Result<T> {
     Err(ParseError {
         line,
@@ -117,12 +127,13 @@ pub fn parse(source: &str) -> Result<Document> {
     let mut title = None;
     let mut intro = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
+    let mut anchors: std::collections::HashMap<String, usize> = Default::default();
     let mut body: Vec<Line> = Vec::new();
     let flush = |body: &mut Vec<Line>,
                  sections: &mut Vec<Section>,
                  intro: &mut Vec<Located<Block>>|
      -> Result<()> {
-        let blocks = blocks(body)?;
+        let blocks = blocks(body, 0)?;
         match sections.last_mut() {
             Some(section) => section.blocks = blocks,
             None => *intro = blocks,
@@ -146,10 +157,10 @@ pub fn parse(source: &str) -> Result<Document> {
             }
             flush(&mut body, &mut sections, &mut intro)?;
             let (title, anchor) = heading(text, line.no)?;
-            if let Some(same) = sections.iter().find(|s| s.anchor == anchor) {
+            if let Some(same) = anchors.insert(anchor.clone(), line.no) {
                 return error(
                     line.no,
-                    format!("anchor {{#{anchor}}} is already used on line {}", same.line),
+                    format!("anchor {{#{anchor}}} is already used on line {same}"),
                 );
             }
             sections.push(Section {
@@ -249,7 +260,8 @@ fn list_marker(text: &str) -> Option<(usize, bool)> {
 }
 
 /// Parses a run of lines (already de-indented to their container) into blocks.
-fn blocks(lines: &[Line]) -> Result<Vec<Located<Block>>> {
+/// `depth` counts the lists around them.
+fn blocks(lines: &[Line], depth: usize) -> Result<Vec<Located<Block>>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -261,7 +273,13 @@ fn blocks(lines: &[Line]) -> Result<Vec<Located<Block>>> {
         let indent = line.indent();
         let text = &line.text[indent..];
         if let Some((width, ordered)) = list_marker(text) {
-            let (list, next) = list(lines, i, indent, width, ordered)?;
+            if depth >= MAX_LIST_DEPTH {
+                return error(
+                    line.no,
+                    format!("lists nested deeper than {MAX_LIST_DEPTH} levels"),
+                );
+            }
+            let (list, next) = list(lines, i, indent, width, ordered, depth + 1)?;
             out.push(Located {
                 line: line.no,
                 value: list,
@@ -308,6 +326,7 @@ fn list(
     indent: usize,
     width: usize,
     ordered: bool,
+    depth: usize,
 ) -> Result<(Block, usize)> {
     let content = indent + width;
     let mut items = Vec::new();
@@ -341,7 +360,7 @@ fn list(
             item.pop();
             i -= 1;
         }
-        items.push(blocks(&item)?.into_iter().map(|b| b.value).collect());
+        items.push(blocks(&item, depth)?.into_iter().map(|b| b.value).collect());
         // Skip blank lines, then continue only with a sibling marker.
         let mut next = i;
         while next < lines.len() && lines[next].is_blank() {
@@ -360,7 +379,23 @@ fn list(
 
 /// Parses inline markup. `line` is the line `text` starts on; newlines in `text` advance it.
 pub fn inlines(text: &str, line: usize) -> Result<Vec<Inline>> {
-    let mut parser = InlineParser { text, pos: 0, line };
+    nested_inlines(text, line, 0)
+}
+
+fn nested_inlines(text: &str, line: usize, depth: usize) -> Result<Vec<Inline>> {
+    if depth > MAX_INLINE_DEPTH {
+        return error(
+            line,
+            format!("links and bold nested deeper than {MAX_INLINE_DEPTH} levels"),
+        );
+    }
+    let mut parser = InlineParser {
+        text,
+        pos: 0,
+        line,
+        counted: (0, line),
+        depth,
+    };
     let out = parser.run(None)?;
     Ok(merge(out))
 }
@@ -369,15 +404,26 @@ struct InlineParser<'a> {
     text: &'a str,
     pos: usize,
     line: usize,
+    /// A position and its line, so that finding a later one's line counts only the
+    /// newlines in between.
+    counted: (usize, usize),
+    depth: usize,
 }
 
-impl InlineParser<'_> {
-    fn rest(&self) -> &str {
+impl<'a> InlineParser<'a> {
+    fn rest(&self) -> &'a str {
         &self.text[self.pos..]
     }
 
-    fn line_at(&self, pos: usize) -> usize {
-        self.line + self.text[..pos].matches('\n').count()
+    fn line_at(&mut self, pos: usize) -> usize {
+        let (from, line) = if pos >= self.counted.0 {
+            self.counted
+        } else {
+            (0, self.line)
+        };
+        let line = line + self.text[from..pos].matches('\n').count();
+        self.counted = (pos, line);
+        line
     }
 
     /// Reads inlines up to `until` (consumed) or the end of the text.
@@ -421,7 +467,17 @@ impl InlineParser<'_> {
             } else if rest.starts_with("**") {
                 self.pos += 2;
                 flush(&mut text, &mut out);
-                let inner = self.run(Some("**"))?;
+                if self.depth >= MAX_INLINE_DEPTH {
+                    let line = self.line_at(self.pos);
+                    return error(
+                        line,
+                        format!("links and bold nested deeper than {MAX_INLINE_DEPTH} levels"),
+                    );
+                }
+                self.depth += 1;
+                let inner = self.run(Some("**"));
+                self.depth -= 1;
+                let inner = inner?;
                 out.push(Inline::Bold(merge(inner)));
                 continue;
             } else if c == '[' {
@@ -429,7 +485,7 @@ impl InlineParser<'_> {
                     flush(&mut text, &mut out);
                     let line = self.line_at(self.pos);
                     out.push(Inline::Link {
-                        text: inlines(label, line)?,
+                        text: nested_inlines(label, line, self.depth + 1)?,
                         url: url.to_string(),
                     });
                     self.pos += len;
@@ -457,7 +513,7 @@ impl InlineParser<'_> {
 fn link(s: &str) -> Option<(&str, &str, usize)> {
     let mut depth = 0;
     let mut close = None;
-    for (i, c) in s.char_indices() {
+    for (i, c) in s.char_indices().take_while(|(i, _)| *i < MAX_LINK_PART) {
         match c {
             '[' => depth += 1,
             ']' => {
@@ -473,7 +529,11 @@ fn link(s: &str) -> Option<(&str, &str, usize)> {
     }
     let close = close?;
     let after = s[close + 1..].strip_prefix('(')?;
-    let end = after.find(')')?;
+    let end = after
+        .char_indices()
+        .take_while(|(i, c)| *i < MAX_LINK_PART && *c != '\n')
+        .find(|(_, c)| *c == ')')?
+        .0;
     let url = after[..end].trim();
     let url = url.split_once(' ').map_or(url, |(u, _title)| u);
     if url.is_empty() || url.contains(char::is_whitespace) {
@@ -639,5 +699,31 @@ mod tests {
             5
         );
         assert_eq!(parse("# T {#t}\n## A {#a b}\n").unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_named_by_line() {
+        let deep: String = (0..=MAX_LIST_DEPTH)
+            .map(|level| format!("{}- level {level}\n", "  ".repeat(level)))
+            .collect();
+        let err = parse(&format!("# T {{#t}}\n\n## A {{#a}}\n\n{deep}")).unwrap_err();
+        assert_eq!(err.line, 5 + MAX_LIST_DEPTH, "{err:?}");
+        assert!(err.message.contains("nested deeper"), "{err:?}");
+        let shallow: String = (0..MAX_LIST_DEPTH)
+            .map(|level| format!("{}- level {level}\n", "  ".repeat(level)))
+            .collect();
+        assert!(parse(&format!("# T {{#t}}\n\n## A {{#a}}\n\n{shallow}")).is_ok());
+
+        // Links nested 20,000 deep overflowed the stack before there was a limit.
+        let links = format!("{}x{}", "[".repeat(20_000), "](http://a)".repeat(20_000));
+        let err = parse(&format!("# T {{#t}}\n\n## A {{#a}}\n\ntext\n{links}\n")).unwrap_err();
+        assert_eq!(err.line, 6, "{err:?}");
+    }
+
+    #[test]
+    fn unmatched_brackets_and_open_links_are_text() {
+        let text = format!("{}[a](b c{}", "[".repeat(50_000), "[x](".repeat(50_000));
+        let parsed = inlines(&text, 1).unwrap();
+        assert_eq!(plain(&parsed), text);
     }
 }

@@ -69,15 +69,29 @@ fn a_malformed_page_names_file_and_line_and_keeps_the_last_good_index() {
         .unwrap()
         + 1;
 
-    for args in [&["index"][..], &["ask", "é obrigatório?"][..]] {
+    let named =
+        |err: &str| err.contains(&format!("campaign-email-infrastructure-upgrade.md:{line}:"));
+    // Building and measuring fail on a broken page ...
+    let corpus = s.dir.path().join("one.tsv");
+    std::fs::write(&corpus, "é obrigatório?\tmigrate-infra-to-aws/aws-faq-1\n").unwrap();
+    let corpus = corpus.to_string_lossy().into_owned();
+    for args in [&["index"][..], &["eval", &corpus][..]] {
         let out = s.run(args, "");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
-        assert!(
-            err.contains(&format!("campaign-email-infrastructure-upgrade.md:{line}:")),
-            "{err}"
-        );
+        assert!(named(&err), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // ... while agents keep answering from the last good index, warned.
+    for args in [
+        &["ask", "--json", "é obrigatório?"][..],
+        &["search", "obrigatória"][..],
+    ] {
+        let out = s.run(args, "");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("aws-faq-1"), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(named(&err) && err.contains("last good index"), "{err}");
     }
     assert_eq!(s.current(), good, "CURRENT still names the last good build");
     assert!(s.index().join(&good).join("faqbot.json").exists());
@@ -220,4 +234,110 @@ fn a_customer_care_link_that_is_not_a_web_address_is_rejected_with_its_line() {
         let err = stderr(&s.run(&["index"], ""));
         assert!(err.contains("not an absolute http(s) address"), "{err}");
     }
+}
+
+#[test]
+fn a_damaged_segment_is_rebuilt_never_served() {
+    let s = Scratch::new();
+    assert!(s.run(&["index"], "").status.success());
+    // Garbage in the middle of the stored documents, then of the terms: opening verifies
+    // checksums, so each is rebuilt instead of panicking or answering differently.
+    for ext in ["store", "term", "fieldnorm"] {
+        let generation = s.index().join(s.current());
+        let file = std::fs::read_dir(&generation)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+            .unwrap();
+        let mut bytes = std::fs::read(&file).unwrap();
+        let middle = bytes.len() / 2;
+        for b in &mut bytes[middle..middle + 8] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(&file, bytes).unwrap();
+        let out = s.run(&["ask", "--json", "a atualização é obrigatória?"], "");
+        assert!(out.status.success(), "{ext}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("aws-faq-1"),
+            "{ext}: {}",
+            stdout(&out)
+        );
+        assert_ne!(s.index().join(s.current()), generation, "{ext}: rebuilt");
+    }
+    // A segment file deleted outright.
+    let generation = s.index().join(s.current());
+    let pos = std::fs::read_dir(&generation)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pos"))
+        .unwrap();
+    std::fs::remove_file(pos).unwrap();
+    let out = s.run(&["ask", "--json", "a atualização é obrigatória?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(s.index().join(s.current()), generation, "rebuilt");
+}
+
+#[test]
+fn generations_stay_bounded_under_a_burst_of_edits() {
+    let s = Scratch::new();
+    let alternates = s
+        .faq()
+        .join("pt/campaign-email-infrastructure-upgrade.alternates.toml");
+    let shipped = std::fs::read_to_string(&alternates).unwrap();
+    for edit in 0..8 {
+        std::fs::write(&alternates, format!("{shipped}\n# edit {edit}\n")).unwrap();
+        assert!(s.run(&["index"], "").status.success());
+    }
+    let generations = std::fs::read_dir(s.index())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("gen-")
+        })
+        .count();
+    assert!(generations <= 4, "{generations} generations kept");
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_files_under_the_faq_folder_are_read() {
+    let s = Scratch::new();
+    // A FIFO would block a reader forever: it is named, not opened.
+    let fifo = s.faq().join("pt/notes.md");
+    let path = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("notes.md") && err.contains("not a regular file"),
+        "{err}"
+    );
+    std::fs::remove_file(&fifo).unwrap();
+
+    // A link that leaves the folder is refused, and its target's content never echoed.
+    let outside = s.dir.path().join("secret.md");
+    std::fs::write(&outside, "# Secret {#s}\n\nhunter2\n").unwrap();
+    let link = s.faq().join("pt/linked.md");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("linked.md") && err.contains("outside the FAQ folder"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    std::fs::remove_file(&link).unwrap();
+
+    // A page over the size limit is an error, not a minute of parsing.
+    let big = s.faq().join("pt/big.md");
+    let line = "Texto de exemplo para encher uma página muito grande. ".repeat(20) + "\n";
+    std::fs::write(&big, line.repeat(1100)).unwrap();
+    let out = s.run(&["index"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("over the limit"), "{}", stderr(&out));
 }

@@ -178,10 +178,24 @@ pub fn run() -> anyhow::Result<ExitCode> {
         return telegram::webhook(command);
     }
     let encoder = encoder(&cli.model);
-    let open = || {
-        Engine::open_with(&cli.faq, &cli.index, settings, encoder.clone())
-            .with_context(|| format!("cannot open the FAQ index of {}", cli.faq.display()))
+    // Agents keep working from the last good index while a page is broken; eval must
+    // not score a stale one.
+    let open_strict = |strict: bool| {
+        let engine = Engine::open_with(&cli.faq, &cli.index, settings, encoder.clone())
+            .with_context(|| format!("cannot open the FAQ index of {}", cli.faq.display()))?;
+        if let Some(error) = engine.stale() {
+            if strict {
+                return Err(anyhow::Error::msg(faqbot::error::chain(error)))
+                    .context(format!("cannot read the FAQ in {}", cli.faq.display()));
+            }
+            eprintln!(
+                "faqbot: warning: {}; answering from the last good index",
+                faqbot::error::chain(error)
+            );
+        }
+        Ok::<_, anyhow::Error>(engine)
     };
+    let open = || open_strict(false);
     match cli.command {
         Command::Ask {
             question,
@@ -203,7 +217,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             files,
             min_accuracy,
             json,
-        } => corpus::eval(&open()?, &files, min_accuracy, json),
+        } => corpus::eval(&open_strict(true)?, &files, min_accuracy, json),
         Command::Chat { lang } => chat::run(&open()?, lang),
         Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
         #[cfg(feature = "telegram")]
