@@ -73,19 +73,22 @@ async fn one(kind: &str) {
                 faqbot::semantic::fetch::ensure(&model).expect("model");
                 Arc::new(faqbot::semantic::Encoder::open(&model).expect("encoder"))
             });
-            let engine = Arc::new(
-                Engine::open_with(&faq, index.path(), Settings::default(), encoder)
-                    .expect("engine"),
-            );
+            let engine = Engine::open_with(&faq, index.path(), Settings::default(), encoder)
+                .expect("engine");
             let options = Options {
                 limits: unlimited(),
                 ..Options::default()
             };
             tokio::spawn(async move {
                 let _keep = index;
-                bot::run(telegram, engine, options, async {
-                    let _ = stopped.await;
-                })
+                bot::run(
+                    telegram,
+                    Arc::new(faqbot::Live::fixed(engine)),
+                    options,
+                    async {
+                        let _ = stopped.await;
+                    },
+                )
                 .await
                 .expect("bot");
             })

@@ -276,6 +276,15 @@ impl Engine {
         self.store.stale()
     }
 
+    /// This engine if it serves the current sources; the error that kept it on the last
+    /// good index otherwise.
+    pub fn fresh(mut self) -> Result<Engine> {
+        match self.store.take_stale() {
+            Some(error) => Err(error),
+            None => Ok(self),
+        }
+    }
+
     /// Which matcher ranks questions.
     pub fn matcher(&self) -> Matcher {
         match (&self.semantic, &self.store.vectors) {

@@ -172,6 +172,10 @@ impl Store {
         self.rebuilt
     }
 
+    pub(crate) fn take_stale(&mut self) -> Option<Error> {
+        self.stale.take()
+    }
+
     /// Why this is the last good index rather than one of the current sources.
     pub fn stale(&self) -> Option<&Error> {
         self.stale.as_ref()

@@ -11,7 +11,8 @@
 //! - [`detect`] tells Portuguese, Spanish and anything else apart;
 //! - [`engine`] ranks entries and decides, with [`confidence`], to answer or escalate,
 //!   giving a [`Reply`];
-//! - [`eval`] runs a question corpus and reports accuracy and every failure.
+//! - [`eval`] runs a question corpus and reports accuracy and every failure;
+//! - [`live`] keeps a serving engine in step with edits of the FAQ folder.
 //!
 //! Front ends only translate between their medium and the engine:
 //!
@@ -42,6 +43,7 @@ pub mod eval;
 pub mod faq;
 pub mod index;
 pub mod lang;
+pub mod live;
 pub mod markdown;
 pub mod render;
 pub mod reply;
@@ -54,4 +56,5 @@ pub use engine::{Engine, Matcher, Outcome, Ranking, Scored, Settings};
 pub use error::{Error, Result};
 pub use faq::{CareLink, Entry, EntryId};
 pub use lang::{Detected, Lang};
+pub use live::{Live, Reload};
 pub use reply::{Answer, Candidate, Clarify, Decision, Escalation, Reason, Reply};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use faqbot::bot::{self, Options};
-use faqbot::{Engine, Settings};
+use faqbot::{Engine, Live, Settings};
 use serde_json::{Value, json};
 use teloxide::Bot;
 use tokio::sync::oneshot;
@@ -40,7 +40,7 @@ impl Running {
         let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            bot::run(telegram, Arc::new(engine), options, async {
+            bot::run(telegram, Arc::new(Live::fixed(engine)), options, async {
                 let _ = stopped.await;
             })
             .await
@@ -488,8 +488,16 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
     let sent = server.wait_for("sendMessage", 1, to_chat(120)).await;
     assert!(sent[0]["text"].as_str().unwrap().contains("obligatoria"));
 
-    // SIGTERM, as systemd and container runtimes send it.
+    // SIGHUP reloads the FAQ (here unchanged) and the bot keeps answering.
     let pid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) with a pid this test spawned and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.push(private_text(121, "es", "¿Es obligatoria la actualización?"));
+    let sent = server.wait_for("sendMessage", 1, to_chat(121)).await;
+    assert!(sent[0]["text"].as_str().unwrap().contains("obligatoria"));
+
+    // SIGTERM, as systemd and container runtimes send it.
     // SAFETY: kill(2) with a pid this test spawned and a valid signal number.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
@@ -510,7 +518,11 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
         .lines()
         .filter(|l| l.contains("answered") && l.contains("update=\"message\""))
         .collect();
-    assert_eq!(events.len(), 1, "{all}");
+    assert_eq!(events.len(), 2, "{all}");
+    assert!(
+        all.contains("FAQ unchanged") && all.contains("SIGHUP"),
+        "{all}"
+    );
     for field in [
         "chat=\"private\"",
         "lang=\"es\"",
@@ -525,8 +537,8 @@ async fn the_real_program_answers_stops_on_sigterm_and_never_prints_the_token() 
     let confirmed = server
         .calls()
         .iter()
-        .any(|(m, b)| m == "getupdates" && b["offset"].as_i64() == Some(2));
-    assert!(confirmed, "the handled update was confirmed");
+        .any(|(m, b)| m == "getupdates" && b["offset"].as_i64() == Some(3));
+    assert!(confirmed, "the handled updates were confirmed");
 }
 
 /// Sends one HTTP/1.1 request to the bot's webhook server, returns the status line.
@@ -625,7 +637,7 @@ async fn a_webhook_port_in_use_is_an_error_at_start() {
         std::time::Duration::from_secs(20),
         bot::run(
             telegram,
-            Arc::new(engine),
+            Arc::new(Live::fixed(engine)),
             Options {
                 webhook: Some(webhook_at(listen)),
                 ..Options::default()
@@ -709,7 +721,7 @@ async fn a_refused_token_stops_the_bot_with_an_error() {
     let telegram = Bot::new("999:WRONG").set_api_url(server.url().parse().unwrap());
     let run = bot::run(
         telegram,
-        Arc::new(engine),
+        Arc::new(Live::fixed(engine)),
         Options::default(),
         std::future::pending(),
     );
@@ -732,7 +744,12 @@ async fn an_unwritable_unanswered_log_is_an_error_at_start() {
         unanswered: Some("/nonexistent-folder/unanswered.jsonl".into()),
         ..Options::default()
     };
-    let run = bot::run(telegram, Arc::new(engine), options, std::future::pending());
+    let run = bot::run(
+        telegram,
+        Arc::new(Live::fixed(engine)),
+        options,
+        std::future::pending(),
+    );
     let result = tokio::time::timeout(std::time::Duration::from_secs(20), run)
         .await
         .expect("fails at once");
@@ -745,5 +762,240 @@ async fn an_unwritable_unanswered_log_is_an_error_at_start() {
             )
         }
         other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alternate_added_while_running_is_answered_and_a_broken_edit_changes_nothing() {
+    let server = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let (faq, index) = (scratch.faq(), scratch.index());
+    let open = move || Engine::open_with(&faq, &index, Settings::default(), None);
+    let live = Arc::new(Live::new(open().unwrap(), open));
+    let _watcher = live.watch(&scratch.faq(), std::time::Duration::from_millis(100));
+    let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(bot::run(
+        telegram,
+        live.clone(),
+        Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    // A phrasing no page or alternate has: handed off.
+    let question = "o zorblax trimestral vai parar?";
+    let mut update_id = 0;
+    let mut ask = |chat: i64| {
+        update_id += 1;
+        let mut update = private_text(chat, "pt-br", question);
+        update["update_id"] = json!(update_id);
+        server.push(update);
+    };
+    ask(300);
+    let before = server.wait_for("sendMessage", 1, to_chat(300)).await;
+    assert!(
+        !before[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Esta atualização é obrigatória?"),
+        "{}",
+        before[0]["text"]
+    );
+
+    // An agent adds it as an alternate of the mandatory entry, while the bot runs.
+    let alternates = scratch
+        .faq()
+        .join("pt/campaign-email-infrastructure-upgrade.alternates.toml");
+    let shipped = std::fs::read_to_string(&alternates).unwrap();
+    let added = shipped.replacen(
+        "aws-faq-1 = [",
+        &format!("aws-faq-1 = [\n  \"{question}\","),
+        1,
+    );
+    assert_ne!(added, shipped);
+    std::fs::write(&alternates, &added).unwrap();
+    let mut answered = false;
+    for chat in 301..340 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        ask(chat);
+        let sent = server.wait_for("sendMessage", 1, to_chat(chat)).await;
+        if sent[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Esta atualização é obrigatória?")
+        {
+            answered = true;
+            break;
+        }
+    }
+    assert!(
+        answered,
+        "the new alternate was answered from without a restart"
+    );
+    let generation = live.engine().store().path().to_path_buf();
+
+    // A broken edit: customers keep getting the same answers.
+    std::fs::write(&alternates, format!("{added}\nbroken = [\"unclosed\"\n")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        live.engine().store().path(),
+        generation,
+        "the last good index serves"
+    );
+    ask(400);
+    let sent = server.wait_for("sendMessage", 1, to_chat(400)).await;
+    assert!(
+        sent[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Esta atualização é obrigatória?")
+    );
+    assert!(matches!(live.reload(), faqbot::Reload::Kept(_)));
+
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(20), task)
+        .await
+        .expect("stops")
+        .expect("no panic")
+        .expect("ran");
+}
+
+/// A real `redis-server` on a free loopback port, killed when dropped.
+#[cfg(feature = "redis")]
+struct RedisServer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(feature = "redis")]
+impl RedisServer {
+    fn start_on(port: u16) -> RedisServer {
+        let dir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian: apt-get install redis-server; .ci/run installs it)");
+        let server = RedisServer {
+            child,
+            port,
+            _dir: dir,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+#[cfg(feature = "redis")]
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_storage_is_shared_survives_restarts_and_its_outage_costs_no_reply() {
+    let redis = RedisServer::start_on(free_port().port());
+    let options = Options {
+        storage: redis.url().parse().unwrap(),
+        ..Options::default()
+    };
+    // Two bots share the store: a setting made through one is seen by the other.
+    let first = Running::start(options.clone()).await;
+    let second = Running::start(options.clone()).await;
+    first.server.push(private_text(150, "pt-br", "/lang es"));
+    first.server.wait_for("sendMessage", 1, to_chat(150)).await;
+    second
+        .server
+        .push(private_text(150, "pt-br", "obrigatório"));
+    let sent = second.server.wait_for("sendMessage", 1, to_chat(150)).await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("¿Es obligatoria esta actualización?"),
+        "{text}"
+    );
+    first.stop().await;
+
+    // Redis goes away mid-run: the question is still answered, in the question's language.
+    let port = redis.port;
+    drop(redis);
+    second
+        .server
+        .push(private_text(151, "pt-br", "A atualização é obrigatória?"));
+    let sent = second.server.wait_for("sendMessage", 1, to_chat(151)).await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(text.contains("Esta atualização é obrigatória?"), "{text}");
+
+    // Back on the same port, the shared state serves again (this Redis kept nothing).
+    let _redis = RedisServer::start_on(port);
+    second.server.push(private_text(152, "pt-br", "/lang es"));
+    second.server.wait_for("sendMessage", 1, to_chat(152)).await;
+    let restarted = Running::start(options).await;
+    restarted
+        .server
+        .push(private_text(152, "pt-br", "obrigatório"));
+    let sent = restarted
+        .server
+        .wait_for("sendMessage", 1, to_chat(152))
+        .await;
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("¿Es obligatoria esta actualización?"),
+        "{text}"
+    );
+    second.stop().await;
+    restarted.stop().await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_redis_is_an_error_at_start() {
+    let server = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let engine =
+        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
+    let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
+    let options = Options {
+        // Nothing listens there: the port was free a moment ago.
+        storage: format!("redis://:s3cret@127.0.0.1:{}/0", free_port().port())
+            .parse()
+            .unwrap(),
+        ..Options::default()
+    };
+    let run = bot::run(
+        telegram,
+        Arc::new(Live::fixed(engine)),
+        options,
+        std::future::pending(),
+    );
+    let result = tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("fails at start, not at the first update");
+    match result {
+        Err(e @ bot::RunError::Storage(_)) => {
+            let text = e.to_string();
+            assert!(text.contains("redis"), "{text}");
+            assert!(
+                !text.contains("s3cret"),
+                "the password is not shown: {text}"
+            );
+        }
+        other => panic!("expected a storage error, got {other:?}"),
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use teloxide::adaptors::Throttle;
 pub use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dispatching::dialogue::{self, ErasedStorage, InMemStorage, Storage};
+use teloxide::dispatching::dialogue::{self, ErasedStorage};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -25,13 +25,16 @@ use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, RequestError};
 
 pub use crate::unanswered::{UnansweredLog, mask_personal_data, review};
+pub use storage::{StorageError, StorageKind};
 pub use webhook::{HEALTH_PATH, Secret, Webhook, register as register_webhook};
 
+mod storage;
 mod webhook;
 
 use crate::engine::Engine;
 use crate::faq::{Entry, EntryId};
 use crate::lang::Lang;
+use crate::live::Live;
 use crate::render::{self, TELEGRAM_MAX};
 use crate::reply::{Reason, Reply};
 
@@ -51,71 +54,6 @@ pub struct ChatState {
     pub offered: Vec<String>,
     #[serde(default)]
     pub offered_lang: Option<Lang>,
-}
-
-/// Where per-chat state lives: in memory (one process), or in a store replicas share.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum StorageKind {
-    #[default]
-    Memory,
-    /// `sqlite:PATH`
-    Sqlite(String),
-    /// `redis://…`
-    Redis(String),
-}
-
-impl std::str::FromStr for StorageKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<StorageKind, String> {
-        let kind = if s == "memory" {
-            StorageKind::Memory
-        } else if let Some(path) = s.strip_prefix("sqlite:") {
-            StorageKind::Sqlite(path.to_string())
-        } else if s.starts_with("redis://") || s.starts_with("rediss://") {
-            StorageKind::Redis(s.to_string())
-        } else {
-            return Err(format!(
-                "{s:?}: expected memory, sqlite:PATH or redis://HOST"
-            ));
-        };
-        if !kind.built() {
-            return Err(StorageKind::not_built(kind.name()));
-        }
-        Ok(kind)
-    }
-}
-
-impl StorageKind {
-    /// The kind's name, which is also its cargo feature.
-    fn name(&self) -> &'static str {
-        match self {
-            StorageKind::Memory => "memory",
-            StorageKind::Sqlite(_) => "sqlite",
-            StorageKind::Redis(_) => "redis",
-        }
-    }
-
-    /// Whether this build has the storage (sqlite and Redis are cargo features).
-    pub fn built(&self) -> bool {
-        match self {
-            StorageKind::Memory => true,
-            StorageKind::Sqlite(_) => cfg!(feature = "sqlite"),
-            StorageKind::Redis(_) => cfg!(feature = "redis"),
-        }
-    }
-
-    fn not_built(name: &str) -> String {
-        format!("this faqbot was built without {name} storage: build it with `--features {name}`")
-    }
-}
-
-/// The per-chat store could not be opened.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot open the chat storage {what}: {message}")]
-pub struct StorageError {
-    what: String,
-    message: String,
 }
 
 /// Why the bot could not run.
@@ -139,31 +77,6 @@ pub enum RunError {
     /// Retrying cannot help: the token is wrong or revoked.
     #[error("Telegram refused the bot token: check TELOXIDE_TOKEN (and TELOXIDE_API_URL)")]
     InvalidToken,
-}
-
-async fn open_storage(kind: &StorageKind) -> Result<Arc<ErasedStorage<ChatState>>, StorageError> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| StorageError {
-        // A Redis URL may hold a password: name the scheme only.
-        what: what.to_string(),
-        message: e.to_string(),
-    };
-    Ok(match kind {
-        StorageKind::Memory => InMemStorage::<ChatState>::new().erase(),
-        #[cfg(feature = "sqlite")]
-        StorageKind::Sqlite(path) => {
-            dialogue::SqliteStorage::open(path, dialogue::serializer::Json)
-                .await
-                .map_err(|e| fail(&format!("sqlite:{path}"), &e))?
-                .erase()
-        }
-        #[cfg(feature = "redis")]
-        StorageKind::Redis(url) => dialogue::RedisStorage::open(url, dialogue::serializer::Json)
-            .await
-            .map_err(|e| fail("redis", &e))?
-            .erase(),
-        #[allow(unreachable_patterns)]
-        other => return Err(fail(other.name(), &StorageKind::not_built(other.name()))),
-    })
 }
 
 /// Commands; the doc comments are the `/help` text of the default language.
@@ -205,10 +118,10 @@ impl Default for Options {
 /// Runs the bot (long polling, or a webhook) until `shutdown` completes; then stops taking updates,
 /// finishes the ones in flight and confirms them to Telegram. Never returns early because
 /// Telegram is unreachable: it keeps retrying until told to stop. A token Telegram refuses
-/// is an error at once.
+/// is an error at once. Questions are answered by `live`'s engine of the moment.
 pub async fn run<F>(
     bot: Bot,
-    engine: Arc<Engine>,
+    live: Arc<Live>,
     options: Options,
     shutdown: F,
 ) -> Result<(), RunError>
@@ -234,14 +147,14 @@ where
         }
         None => None,
     };
-    let storage = open_storage(&options.storage).await?;
+    let storage = storage::open(&options.storage).await?;
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
     let menu = tokio::spawn(async move { register_commands(&menu_bot).await });
     let dispatcher_bot = bot.clone();
     let mut dispatcher = Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![engine, log, storage])
+        .dependencies(dptree::deps![live, log, storage])
         .default_handler(|_| async {})
         .build();
     let token = dispatcher.shutdown_token();
@@ -425,11 +338,12 @@ async fn question(
     bot: FaqBot,
     msg: Message,
     me: Me,
-    engine: Arc<Engine>,
+    live: Arc<Live>,
     log: Arc<UnansweredLog>,
     dialogue: ChatDialogue,
 ) -> HandlerResult {
     let started = Instant::now();
+    let engine = live.engine();
     let mut state = dialogue.get().await?.unwrap_or_default();
     let raw = msg.text().unwrap_or_default();
     let picked = raw
@@ -617,7 +531,8 @@ fn result_id(entry: &Entry) -> String {
     }
 }
 
-async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) -> HandlerResult {
+async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, live: Arc<Live>) -> HandlerResult {
+    let engine = live.engine();
     let started = Instant::now();
     let id = q.id.clone();
     retry("answerCallbackQuery", || {
@@ -644,7 +559,8 @@ async fn alternative_chosen(bot: FaqBot, q: CallbackQuery, engine: Arc<Engine>) 
 }
 
 /// Inline mode for agents: up to five entries in the query's language.
-async fn inline_lookup(bot: FaqBot, q: InlineQuery, engine: Arc<Engine>) -> HandlerResult {
+async fn inline_lookup(bot: FaqBot, q: InlineQuery, live: Arc<Live>) -> HandlerResult {
+    let engine = live.engine();
     let started = Instant::now();
     let mut query_lang = None;
     let results: Vec<InlineQueryResult> = if q.query.trim().is_empty() {

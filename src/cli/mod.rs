@@ -235,8 +235,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
                     listen,
                     secret: webhook_secret,
                 });
+            let (faq, index, encoder) = (cli.faq.clone(), cli.index.clone(), encoder.clone());
+            let reopen = move || Engine::open_with(&faq, &index, settings, encoder.clone());
             telegram::run(
                 open,
+                reopen,
+                &cli.faq,
                 faqbot::bot::Options {
                     unanswered,
                     webhook,

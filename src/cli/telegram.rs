@@ -1,11 +1,12 @@
 //! `faqbot bot`: reads the token, opens the engine, runs the bot until SIGINT or SIGTERM.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use faqbot::Engine;
 use faqbot::bot::{self, Options, Secret};
+use faqbot::{Engine, Live};
 use teloxide::Bot;
 use teloxide::payloads::DeleteWebhookSetters;
 use teloxide::prelude::Requester;
@@ -13,18 +14,53 @@ use teloxide::prelude::Requester;
 const TOKEN: &str = "TELOXIDE_TOKEN";
 const API_URL: &str = "TELOXIDE_API_URL";
 
+/// How often the FAQ folder is scanned for edits.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub fn run(
     open: impl FnOnce() -> anyhow::Result<Engine>,
+    reopen: impl Fn() -> faqbot::Result<Engine> + Send + Sync + 'static,
+    faq_dir: &Path,
     options: Options,
 ) -> anyhow::Result<ExitCode> {
     let telegram = match bot_from_env() {
         Ok(telegram) => telegram,
         Err(code) => return Ok(code),
     };
-    let engine = Arc::new(open()?);
+    let live = Arc::new(Live::new(open()?, reopen));
+    let _watcher = live.watch(faq_dir, WATCH_EVERY);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(bot::run(telegram, engine, options, shutdown_signal()))?;
+    runtime.block_on(async {
+        let hangups = tokio::spawn(reload_on_sighup(live.clone()));
+        let ran = bot::run(telegram, live, options, shutdown_signal()).await;
+        hangups.abort();
+        ran
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP reloads the FAQ at once, as daemons reload their configuration.
+async fn reload_on_sighup(live: Arc<Live>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangup = match signal(SignalKind::hangup()) {
+            Ok(hangup) => hangup,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP: edits are still watched");
+                return;
+            }
+        };
+        while hangup.recv().await.is_some() {
+            let live = live.clone();
+            match tokio::task::spawn_blocking(move || live.reload()).await {
+                Ok(reload) => faqbot::live::log(&reload, "SIGHUP"),
+                Err(error) => tracing::error!(%error, "the reload failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
 }
 
 /// `faqbot webhook …`: what an operator does once per deployment, not each replica.
