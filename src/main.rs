@@ -1,5 +1,6 @@
 //! The `faqbot` command line: a thin layer that reads arguments, calls the engine and prints.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 mod cli;
@@ -16,7 +17,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("faqbot: {err:#}");
+            // Not eprintln!: it panics when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "faqbot: {err:#}");
             ExitCode::FAILURE
         }
     }

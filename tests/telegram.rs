@@ -999,3 +999,41 @@ async fn an_unreachable_redis_is_an_error_at_start() {
         other => panic!("expected a storage error, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_log_stream_never_stops_the_bot() {
+    use std::io::BufRead;
+    let scratch = Scratch::new();
+    let server = FakeTelegram::start().await;
+    // `faqbot bot 2>&1 | head -1`: the reader of the log goes away after one line.
+    let mut child = scratch
+        .faqbot()
+        .args(["--model", "none", "bot"])
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", server.url())
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(stderr)
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    // The reader is dropped here: every later log line fails to write.
+    server.push(private_text(160, "es", "¿Es obligatoria la actualización?"));
+    let sent = server.wait_for("sendMessage", 1, to_chat(160)).await;
+    assert!(sent[0]["text"].as_str().unwrap().contains("obligatoria"));
+    server.push(private_text(161, "es", "¿Es obligatoria la actualización?"));
+    server.wait_for("sendMessage", 1, to_chat(161)).await;
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) with a pid this test spawned and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "no panic on a closed stderr");
+}

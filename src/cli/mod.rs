@@ -160,6 +160,9 @@ pub fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Its fallback for a failed write is `eprintln!`, which panics when stderr is
+        // closed (`faqbot bot 2>&1 | head -1`): a lost log line must never stop the bot.
+        .log_internal_errors(false)
         // Colours for a terminal only: a log file or a journal wants plain fields.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
