@@ -77,56 +77,103 @@ impl UnansweredLog {
     }
 }
 
-/// Replaces e-mail addresses by `[email]` and phone numbers (7+ digits, with spaces,
-/// dashes, dots, brackets or a leading +) by `[phone]`.
+/// Masks personal data in a customer's text: e-mail addresses (also written `ana @x.com`,
+/// `ana(at)x.com`, `ana arroba x.com`) become `[email]`, what follows "senha", "contraseña"
+/// or "password" becomes `[secret]`, and runs of seven or more digits (phones, tax and
+/// identity numbers, split by spaces, dashes, dots, slashes, underscores or brackets, with
+/// `O`/`l`/`S` look-alikes among them) become `[number]`; short identity numbers with
+/// letters (a NIE, a CPF's last part) too. Dates (`15/01/2024`) and years are kept.
+///
+/// It works on a normalized copy (NFKC, so full-width `＠` and digits are plain ones, and
+/// other scripts' digits as ASCII): a mask that only knew ASCII leaked the rest.
 pub fn mask_personal_data(text: &str) -> String {
-    let mut out = Vec::new();
-    for word in text.split(' ') {
-        let at = word.find('@');
-        let is_email = at.is_some_and(|i| i > 0 && word[i + 1..].contains('.'));
-        out.push(if is_email {
-            "[email]".to_string()
+    use std::sync::LazyLock;
+    use unicode_normalization::UnicodeNormalization;
+
+    use regex::{Captures, Regex};
+    static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)[\w.+-]+(?:\s*@\s*|\s*[(\[]\s*at\s*[)\]]\s*|\s+arroba\s+)[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)*\.[a-z]{2,}\b",
+        )
+        .expect("a valid pattern")
+    });
+    static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(senha|contrase[ñn]a|password|passwd|clave|pwd)(\s*(?:[ée]|es|is|:|=)\s*)(\S+)",
+        )
+        .expect("a valid pattern")
+    });
+    // Digits and look-alike letters between them, with separators.
+    static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\+?[\dOolIS(][\dOolIS()\s./_-]*[\dOolIS)]").expect("a valid pattern")
+    });
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$").expect("a valid pattern")
+    });
+    // Letters and at least five digits in one word: identity and document numbers.
+    static ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b[\dA-Za-z][\dA-Za-z-]*\b").expect("a valid pattern"));
+    let normalized: String = text.nfkc().map(ascii_digit).collect();
+    let masked = EMAIL.replace_all(&normalized, "[email]");
+    let masked = SECRET.replace_all(&masked, "$1$2[secret]");
+    let masked = NUMBER.replace_all(&masked, |c: &Captures| {
+        let run = c[0].trim();
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        let real = digits >= 5 && digits * 2 > run.chars().filter(|c| c.is_alphanumeric()).count();
+        if real && digits >= 7 && !DATE.is_match(run) {
+            let trailing = &c[0][c[0].trim_end().len()..];
+            format!("[number]{trailing}")
+        } else {
+            c[0].to_string()
+        }
+    });
+    ID.replace_all(&masked, |c: &Captures| {
+        let word = &c[0];
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        let letters = word.chars().any(|c| c.is_ascii_alphabetic());
+        if digits >= 5 && letters {
+            "[number]".to_string()
         } else {
             word.to_string()
-        });
-    }
-    let text = out.join(" ");
-    // Phone numbers: runs of digits and separators holding seven digits or more.
-    let chars: Vec<char> = text.chars().collect();
-    let mut result = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let starts = chars[i].is_ascii_digit() || (chars[i] == '+' || chars[i] == '(');
-        if starts {
-            let mut j = i;
-            let mut digits = 0;
-            while j < chars.len() && (chars[j].is_ascii_digit() || " -.()+".contains(chars[j])) {
-                digits += usize::from(chars[j].is_ascii_digit());
-                j += 1;
-            }
-            // Do not swallow the separator after the number.
-            while j > i && !chars[j - 1].is_ascii_digit() {
-                j -= 1;
-            }
-            if digits >= 7 {
-                result.push_str("[phone]");
-                i = j;
-                continue;
-            }
         }
-        result.push(chars[i]);
-        i += 1;
-    }
-    result
+    })
+    .into_owned()
 }
 
-/// `faqbot review`: escalated questions grouped by best candidate, most frequent first.
-pub fn review(path: &Path) -> Result<String> {
+/// A decimal digit of any script as its ASCII digit (NFKC leaves Arabic-Indic, Devanagari
+/// and other scripts' digits as they are).
+fn ascii_digit(c: char) -> char {
+    const ZEROS: [u32; 6] = [0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0E50];
+    let code = u32::from(c);
+    ZEROS
+        .iter()
+        .find(|&&zero| (zero..zero + 10).contains(&code))
+        .and_then(|&zero| char::from_digit(code - zero, 10))
+        .unwrap_or(c)
+}
+
+/// What `faqbot review` shows, and what it had to skip.
+#[derive(Debug)]
+pub struct Review {
+    /// Escalated questions grouped by language and best candidate, most frequent first.
+    pub report: String,
+    /// Lines that are not log entries, as `file:line: why`.
+    pub skipped: Vec<String>,
+    /// How many entries were read.
+    pub entries: usize,
+}
+
+/// `faqbot review`: escalated questions grouped per language (alternates are written per
+/// language) and best candidate, most frequent first. Logged text is escaped, so that a
+/// question holding terminal escapes, newlines or bidi overrides cannot forge lines in an
+/// agent's terminal.
+pub fn review(path: &Path) -> Result<Review> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut groups: BTreeMap<String, Vec<Unanswered>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<Unanswered>> = BTreeMap::new();
     // A line cut short by a crash, or written by hand, is reported, not a reason to show
     // nothing of the rest.
-    let mut skipped: Vec<(usize, String)> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut entries = 0;
     for (n, line) in std::io::BufReader::new(file).split(b'\n').enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         let line = String::from_utf8_lossy(&line);
@@ -136,42 +183,70 @@ pub fn review(path: &Path) -> Result<String> {
         let entry: Unanswered = match serde_json::from_str(&line) {
             Ok(entry) => entry,
             Err(error) => {
-                skipped.push((n + 1, error.to_string()));
+                skipped.push(format!("{}:{}: {error}", path.display(), n + 1));
                 continue;
             }
         };
-        let key = entry
+        entries += 1;
+        let best = entry
             .best
             .clone()
             .unwrap_or_else(|| "(no candidate)".into());
-        groups.entry(key).or_default().push(entry);
+        groups
+            .entry((entry.lang.clone(), best))
+            .or_default()
+            .push(entry);
     }
-    let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-    let mut out = String::new();
-    if groups.is_empty() {
-        out.push_str(&format!("no escalated questions in {}\n", path.display()));
+    let mut langs: BTreeMap<String, Vec<(String, Vec<Unanswered>)>> = BTreeMap::new();
+    for ((lang, best), questions) in groups {
+        langs.entry(lang).or_default().push((best, questions));
     }
-    for (best, questions) in groups {
-        out.push_str(&format!("{:>4}  {best}\n", questions.len()));
-        for q in questions.iter().take(10) {
-            out.push_str(&format!(
-                "      [{} {} {:.2}] {}\n",
-                q.lang, q.reason, q.confidence, q.question
-            ));
-        }
-        if questions.len() > 10 {
-            out.push_str(&format!("      … and {} more\n", questions.len() - 10));
-        }
-    }
-    if let Some((line, error)) = skipped.first() {
-        out.push_str(&format!(
-            "{} line(s) skipped, not log entries; the first: {}:{line}: {error}\n",
-            skipped.len(),
-            path.display()
+    let mut report = String::new();
+    if entries == 0 {
+        report.push_str(&format!(
+            "no escalated questions in {}\n",
+            escape(&path.display().to_string())
         ));
     }
-    Ok(out)
+    for (lang, mut groups) in langs {
+        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        let total: usize = groups.iter().map(|g| g.1.len()).sum();
+        report.push_str(&format!("{}: {total} question(s)\n", escape(&lang)));
+        for (best, questions) in groups {
+            report.push_str(&format!("{:>4}  {}\n", questions.len(), escape(&best)));
+            for q in questions.iter().take(10) {
+                report.push_str(&format!(
+                    "      [{} {:.2}] {}\n",
+                    escape(&q.reason),
+                    q.confidence,
+                    escape(&q.question)
+                ));
+            }
+            if questions.len() > 10 {
+                report.push_str(&format!("      … and {} more\n", questions.len() - 10));
+            }
+        }
+    }
+    Ok(Review {
+        report,
+        skipped,
+        entries,
+    })
+}
+
+/// Control characters (ESC, newlines, DEL, C1) and bidirectional overrides as `\u{…}`:
+/// the rest of the text as it is.
+pub fn escape(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || bidi(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Formats a time as `YYYY-MM-DDTHH:MM:SSZ` (days-from-civil, after H. Hinnant).
@@ -203,7 +278,7 @@ mod tests {
     fn personal_data_is_masked() {
         assert_eq!(
             mask_personal_data("sou ana@empresa.com.br, tel +55 (11) 98765-4321, ok?"),
-            "sou [email] tel [phone], ok?"
+            "sou [email], tel [number], ok?"
         );
         assert_eq!(
             mask_personal_data("janeiro de 2024, 3 dias"),
@@ -213,9 +288,89 @@ mod tests {
     }
 
     #[test]
+    fn personal_data_in_disguise_is_masked() {
+        let leaks = [
+            ("escreva para ana @empresa.com", "ana"),
+            ("escreva para ana (at) empresa.com", "ana"),
+            ("mi correo: ana arroba empresa.es", "ana"),
+            ("correo ana＠empresa.com", "ana"),
+            ("ligue 98765/4321 ou 11_98765_4321", "4321"),
+            ("tel ９８７６５-４３２１", "４３２１"),
+            ("tel ٩٨٧٦٥٤٣٢١٠", "٤٣٢"),
+            ("fone 9876S-432l", "432"),
+            ("NIE X1234567L", "1234567"),
+            ("mi NIE es Y-123456", "123456"),
+            ("CNPJ 12.345.678/0001-90", "0001"),
+            ("minha senha é Hunter2!2024", "Hunter2"),
+            ("mi contraseña: Secreta99", "Secreta99"),
+        ];
+        for (text, private) in leaks {
+            let masked = mask_personal_data(text);
+            assert!(!masked.contains(private), "{text:?} → {masked:?}");
+        }
+        for kept in [
+            "janeiro de 2024, 3 dias",
+            "o envio de 15/01/2024 falhou",
+            "a migração de 2023 para 2024",
+            "a senha do SFTP muda?",
+        ] {
+            assert_eq!(mask_personal_data(kept), kept);
+        }
+    }
+
+    #[test]
     fn rfc3339_dates() {
         let t = UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_200 + 3661);
         assert_eq!(rfc3339(t), "2024-01-01T01:01:01Z");
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    #[test]
+    fn review_groups_per_language_and_escapes_what_could_forge_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        let line = |lang: &str, best: &str, question: &str| {
+            serde_json::to_string(&Unanswered {
+                time: "2026-12-01T00:00:00Z".into(),
+                lang: lang.into(),
+                reason: "low_confidence".into(),
+                question: question.into(),
+                best: Some(best.into()),
+                confidence: 0.5,
+            })
+            .unwrap()
+        };
+        let text = [
+            line("pt", "a/b", "quando?"),
+            line("es", "a/b", "¿cuándo?"),
+            line("pt", "a/b", "fake\n   1  forged/entry\u{1b}[2J\u{202e}txt"),
+            "{not json".to_string(),
+        ]
+        .join("\n");
+        std::fs::write(&path, text).unwrap();
+        let review = review(&path).unwrap();
+        assert_eq!(review.entries, 3);
+        assert_eq!(review.skipped.len(), 1);
+        assert!(
+            review.skipped[0].contains("log.jsonl:4:"),
+            "{:?}",
+            review.skipped
+        );
+        let report = &review.report;
+        assert!(
+            report.find("es: 1").unwrap() < report.find("pt: 2").unwrap(),
+            "{report}"
+        );
+        assert!(
+            !report.contains('\u{1b}') && !report.contains('\u{202e}'),
+            "{report}"
+        );
+        assert!(report.contains("\\u{a}"), "{report}");
+        assert_eq!(report.lines().count(), 7, "{report}");
     }
 }

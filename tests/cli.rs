@@ -438,3 +438,17 @@ fn outside_the_repository_it_answers_from_the_built_in_faq_and_caches_the_index(
     ]);
     assert!(stdout(&out).contains("otra/sms"), "{}", stdout(&out));
 }
+
+#[test]
+fn review_warns_on_stderr_and_a_file_with_no_entry_fails() {
+    let s = Scratch::new();
+    let log = s.dir.path().join("not-a-log.txt");
+    std::fs::write(&log, "hello\nworld\n").unwrap();
+    let out = s.run(&["review", &log.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not-a-log.txt:2:"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("not-a-log.txt:1:"), "warnings stay off stdout");
+    std::fs::write(&log, "").unwrap();
+    let out = s.run(&["review", &log.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(0), "an empty log is fine");
+}

@@ -372,7 +372,8 @@ async fn question(
         let (engine, text, lang) = (engine.clone(), text.clone(), state.lang);
         tokio::task::spawn_blocking(move || engine.ask_in(&text, lang)).await?
     };
-    tracing::debug!(question = %text, "question");
+    // Masked at every level: debug logs end up in the same journal as the rest.
+    tracing::debug!(question = %mask_personal_data(&text), "question");
     let (offered, offered_lang) = match &reply {
         Reply::Answer(a) if a.suggest && !a.alternatives.is_empty() => (
             a.alternatives

@@ -259,8 +259,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
             )
         }
         Command::Review { file } => {
-            let text = faqbot::unanswered::review(&file).context("cannot review the log")?;
-            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+            let review = faqbot::unanswered::review(&file).context("cannot review the log")?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), review.report.as_bytes())?;
+            for line in &review.skipped {
+                eprintln!("faqbot: warning: skipped, not a log entry: {line}");
+            }
+            // Lines, none of them an entry: not a log, or the wrong file.
+            if review.entries == 0 && !review.skipped.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Model(ModelCommand::Fetch) => unreachable!("handled before opening the engine"),

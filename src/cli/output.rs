@@ -18,7 +18,7 @@ pub fn ask(
     let mut out = std::io::stdout().lock();
     let answer = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         let reply = engine.ask_in(question, lang);
-        tracing::debug!(question, "asked");
+        tracing::debug!(question = %faqbot::unanswered::mask_personal_data(question), "asked");
         if json {
             writeln!(out, "{}", reply_json(question, &reply, engine.matcher()))?;
         } else {
