@@ -446,8 +446,15 @@ fn review_warns_on_stderr_and_a_file_with_no_entry_fails() {
     std::fs::write(&log, "hello\nworld\n").unwrap();
     let out = s.run(&["review", &log.to_string_lossy()], "");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not-a-log.txt:2:"), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("not-a-log.txt:1:"), "warnings stay off stdout");
+    assert!(
+        stderr(&out).contains("not-a-log.txt:2:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stdout(&out).contains("not-a-log.txt:1:"),
+        "warnings stay off stdout"
+    );
     std::fs::write(&log, "").unwrap();
     let out = s.run(&["review", &log.to_string_lossy()], "");
     assert_eq!(out.status.code(), Some(0), "an empty log is fine");

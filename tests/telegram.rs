@@ -1037,3 +1037,73 @@ async fn a_closed_log_stream_never_stops_the_bot() {
         .unwrap();
     assert_eq!(status.code(), Some(0), "no panic on a closed stderr");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_is_retried_past_a_long_run_of_429s() {
+    let bot = Running::start(Options::default()).await;
+    // Eight refusals in a row: more than the six tries a reply used to get.
+    bot.server.fail_with_429("sendMessage", 8);
+    bot.server
+        .push(private_text(170, "es", "¿Es obligatoria la actualización?"));
+    let sent = bot.server.wait_for("sendMessage", 9, to_chat(170)).await;
+    assert_eq!(sent.len(), 9);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_has_a_deadline_while_telegram_keeps_refusing() {
+    let bot = Running::start(Options {
+        shutdown_deadline: std::time::Duration::from_secs(2),
+        ..Options::default()
+    })
+    .await;
+    bot.server.fail_with_429("sendMessage", 10_000);
+    bot.server
+        .push(private_text(171, "es", "¿Es obligatoria la actualización?"));
+    bot.server.wait_for("sendMessage", 1, to_chat(171)).await;
+    let asked = std::time::Instant::now();
+    bot.stop().await;
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(15),
+        "stopped at the deadline, not after Telegram relented"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_delivered_twice_is_answered_once() {
+    let listen = free_port();
+    let bot = Running::start(Options {
+        webhook: Some(webhook_at(listen)),
+        ..Options::default()
+    })
+    .await;
+    bot.server.wait_for("setWebhook", 1, |_| true).await;
+    let mut update = private_text(172, "pt-br", "A atualização é obrigatória?");
+    update["update_id"] = json!(41);
+    let update = update.to_string();
+    // Telegram sends an update again when it did not see the 200 in time.
+    for _ in 0..2 {
+        let status = http(listen, "POST /hook", "s3cret-shared-by-replicas", &update).await;
+        assert!(status.contains("200"), "{status}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let mut later = private_text(172, "pt-br", "obrigado");
+    later["update_id"] = json!(42);
+    http(
+        listen,
+        "POST /hook",
+        "s3cret-shared-by-replicas",
+        &later.to_string(),
+    )
+    .await;
+    let sent = bot.server.wait_for("sendMessage", 2, to_chat(172)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let all: Vec<_> = bot
+        .server
+        .calls()
+        .into_iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"] == 172)
+        .collect();
+    assert_eq!(all.len(), 2, "the question once, then the thanks: {sent:?}");
+    bot.stop().await;
+}

@@ -54,6 +54,11 @@ pub struct ChatState {
     pub offered: Vec<String>,
     #[serde(default)]
     pub offered_lang: Option<Lang>,
+    /// The last message update answered in this chat. Telegram numbers updates in
+    /// increasing order, so one at or below it was answered already (a redelivery after a
+    /// restart or to another replica) and is not answered twice.
+    #[serde(default)]
+    pub answered: Option<u32>,
 }
 
 /// Why the bot could not run.
@@ -102,6 +107,9 @@ pub struct Options {
     pub storage: StorageKind,
     /// Outgoing rate limits; Telegram's own by default. Load tests raise them.
     pub limits: Limits,
+    /// How long after the shutdown signal replies still being retried may take; then the
+    /// bot stops without them (they are logged as dropped).
+    pub shutdown_deadline: Duration,
 }
 
 impl Default for Options {
@@ -111,6 +119,9 @@ impl Default for Options {
             webhook: None,
             storage: StorageKind::Memory,
             limits: Limits::default(),
+            // Under systemd's and Docker's default stop timeouts (90 s and 10 s are the
+            // defaults; deploy/faqbot.service gives 30 s).
+            shutdown_deadline: Duration::from_secs(8),
         }
     }
 }
@@ -182,27 +193,39 @@ where
             break;
         }
         let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
-        let result = match &options.webhook {
-            None => {
-                let listener = update_listeners::polling_default(dispatcher_bot.clone()).await;
-                dispatcher
-                    .try_dispatch_with_listener(listener, errors)
-                    .await
-            }
-            Some(hook) => {
-                let secret = hook.secret.clone().unwrap_or_else(Secret::generate);
-                match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
-                    Ok(()) => match server.take() {
-                        Some(listener) => {
-                            let listener = webhook::serve(listener, hook.url.path(), secret);
-                            dispatcher
-                                .try_dispatch_with_listener(listener, errors)
-                                .await
-                        }
-                        None => Ok(()),
-                    },
-                    Err(error) => Err(error),
+        let dispatching = async {
+            match &options.webhook {
+                None => {
+                    let listener = update_listeners::polling_default(dispatcher_bot.clone()).await;
+                    dispatcher
+                        .try_dispatch_with_listener(listener, errors)
+                        .await
                 }
+                Some(hook) => {
+                    let secret = hook.secret.clone().unwrap_or_else(Secret::generate);
+                    match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
+                        Ok(()) => match server.take() {
+                            Some(listener) => {
+                                let listener = webhook::serve(listener, hook.url.path(), secret);
+                                dispatcher
+                                    .try_dispatch_with_listener(listener, errors)
+                                    .await
+                            }
+                            None => Ok(()),
+                        },
+                        Err(error) => Err(error),
+                    }
+                }
+            }
+        };
+        let result = tokio::select! {
+            result = dispatching => result,
+            () = deadline_after(stop_requested.clone(), options.shutdown_deadline) => {
+                tracing::error!(
+                    deadline_s = options.shutdown_deadline.as_secs(),
+                    "stopped at the shutdown deadline: replies still being retried are dropped"
+                );
+                break;
             }
         };
         match result {
@@ -224,6 +247,16 @@ where
     menu.abort();
     tracing::info!("bot stopped");
     Ok(())
+}
+
+/// Completes `after` the stop was requested.
+async fn deadline_after(mut stop: tokio::sync::watch::Receiver<bool>, after: Duration) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+    tokio::time::sleep(after).await;
 }
 
 /// The whole handler tree.
@@ -336,6 +369,7 @@ async fn command(bot: FaqBot, msg: Message, cmd: Command, dialogue: ChatDialogue
 
 async fn question(
     bot: FaqBot,
+    update: Update,
     msg: Message,
     me: Me,
     live: Arc<Live>,
@@ -345,6 +379,10 @@ async fn question(
     let started = Instant::now();
     let engine = live.engine();
     let mut state = dialogue.get().await?.unwrap_or_default();
+    if state.answered.is_some_and(|last| update.id.0 <= last) {
+        tracing::info!(update = update.id.0, "already answered: not again");
+        return Ok(());
+    }
     let raw = msg.text().unwrap_or_default();
     let picked = raw
         .trim()
@@ -355,6 +393,8 @@ async fn question(
         .and_then(|(id, lang)| engine.entry(lang, id));
     if let Some(entry) = picked {
         send_entry(&bot, msg.chat.id, &entry).await?;
+        state.answered = Some(update.id.0);
+        dialogue.update(state).await?;
         tracing::info!(
             update = "message",
             chat = chat_kind(&msg),
@@ -388,11 +428,6 @@ async fn question(
         ),
         _ => (Vec::new(), None),
     };
-    if offered != state.offered || offered_lang != state.offered_lang {
-        state.offered = offered;
-        state.offered_lang = offered_lang;
-        dialogue.update(state.clone()).await?;
-    }
     match &reply {
         Reply::Answer(answer) => {
             send_entry(&bot, msg.chat.id, &answer.best.entry).await?;
@@ -433,6 +468,12 @@ async fn question(
             send_html(&bot, msg.chat.id, &text, keyboard).await?;
         }
     }
+    // Saved once the reply is out: a crash before this line answers the update again
+    // after a restart (at least once), never loses it silently.
+    state.offered = offered;
+    state.offered_lang = offered_lang;
+    state.answered = Some(update.id.0);
+    dialogue.update(state).await?;
     log_reply("message", chat_kind(&msg), &reply, started);
     Ok(())
 }
@@ -633,13 +674,20 @@ async fn send_html(
     .map(drop)
 }
 
-/// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx,
-/// a few times with growing pauses; other errors are final.
+/// How long a reply is retried before it is given up (and logged as lost): minutes, so that
+/// a Telegram or network outage of a few minutes delays replies instead of losing them.
+const DELIVERY_DEADLINE: Duration = Duration::from_secs(600);
+/// The longest pause between two tries.
+const RETRY_PAUSE_MAX: Duration = Duration::from_secs(30);
+
+/// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx, with
+/// growing pauses, until [`DELIVERY_DEADLINE`]; other errors are final.
 async fn retry<T, F, Fut>(method: &'static str, mut send: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
 {
+    let started = Instant::now();
     let mut pause = Duration::from_millis(200);
     for attempt in 1.. {
         let error = match send().await {
@@ -653,18 +701,26 @@ where
                 pause
             }
             RequestError::Api(ApiError::Unknown(text))
-                if text.contains("Internal") || text.contains("Bad Gateway") =>
+                if [
+                    "Internal",
+                    "Bad Gateway",
+                    "Service Unavailable",
+                    "Gateway Timeout",
+                ]
+                .iter()
+                .any(|server| text.contains(server)) =>
             {
                 pause
             }
             _ => return Err(error),
         };
-        if attempt >= 6 {
+        if started.elapsed() + wait > DELIVERY_DEADLINE {
+            tracing::error!(method, attempt, %error, "given up after the delivery deadline");
             return Err(error);
         }
         tracing::warn!(method, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
         tokio::time::sleep(wait).await;
-        pause = (pause * 2).min(Duration::from_secs(10));
+        pause = (pause * 2).min(RETRY_PAUSE_MAX);
     }
     unreachable!("the loop returns")
 }
