@@ -239,7 +239,10 @@ fn eval_min_accuracy_sets_the_exit_code() {
 #[test]
 fn chat_keeps_the_language_setting() {
     let s = Scratch::new();
-    let out = s.run(&["chat"], "/lang es\nobligatorio\n/quit\n");
+    let out = s.run(
+        &["chat"],
+        "/LANG es\nobligatorio\n/lang\n/language pt\n/help\n/quit\nnever read\n",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("lang: es"), "{text}");
@@ -247,6 +250,29 @@ fn chat_keeps_the_language_setting() {
         text.contains("¿Es obligatoria esta actualización?"),
         "{text}"
     );
+    assert_eq!(
+        text.matches("lang: es").count(),
+        2,
+        "/lang alone shows it: {text}"
+    );
+    assert!(text.contains("unknown command /language"), "{text}");
+    assert!(
+        text.matches("/lang pt|es|auto").count() >= 2,
+        "help shown twice: {text}"
+    );
+}
+
+#[test]
+fn chat_says_which_numbers_can_be_picked() {
+    let s = Scratch::new();
+    // Thresholds where every question is offered choices.
+    let out = s.run(
+        &["--threshold", "1", "chat"],
+        "a atualização é obrigatória?\n9\n1\n/quit\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("choose a number from 1 to"), "{text}");
 }
 
 #[test]

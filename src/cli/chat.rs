@@ -1,4 +1,7 @@
-//! `faqbot chat`: the bot's conversation in a terminal.
+//! `faqbot chat`: the bot's conversation in a terminal, where agents try phrasings.
+//!
+//! On a terminal, lines are edited and recalled (Up, Down, Ctrl-R) with rustyline; piped,
+//! lines are read as they come, so scripts and tests drive the same loop.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,68 +9,183 @@ use std::process::ExitCode;
 use faqbot::render;
 use faqbot::{Engine, Lang, Reply};
 
-/// Reads questions until end of input or `/quit`. `/lang pt|es|auto` fixes the language;
-/// a number picks one of the alternatives last offered.
-pub fn run(engine: &Engine, mut lang: Option<Lang>) -> anyhow::Result<ExitCode> {
+const HELP: &str = "\
+Type a question in Portuguese or Spanish. Commands:
+  /lang            show the answer language
+  /lang pt|es|auto fix it, or follow each question's language
+  /help            this help
+  /quit            leave (also Ctrl-D)
+A number picks one of the entries just offered.";
+
+/// One line of input, understood.
+#[derive(Debug, PartialEq)]
+enum Input<'a> {
+    Quit,
+    Help,
+    /// `/lang` with its argument, if any.
+    Lang(Option<&'a str>),
+    Unknown(&'a str),
+    /// A number, when entries were offered.
+    Pick(usize),
+    Question(&'a str),
+    Blank,
+}
+
+impl<'a> Input<'a> {
+    /// Commands are whole words, case-insensitive: `/LANG es` is `/lang`, `/language es`
+    /// is an unknown command, not `/lang` with "uage es".
+    fn parse(text: &'a str, offered: usize) -> Input<'a> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Input::Blank;
+        }
+        if let Some(command) = text.strip_prefix('/') {
+            let (word, arg) = command
+                .split_once(char::is_whitespace)
+                .map_or((command, ""), |(w, a)| (w, a.trim()));
+            let arg = (!arg.is_empty()).then_some(arg);
+            return match word.to_ascii_lowercase().as_str() {
+                "quit" | "exit" | "q" => Input::Quit,
+                "help" | "start" | "?" => Input::Help,
+                "lang" => Input::Lang(arg),
+                _ => Input::Unknown(word),
+            };
+        }
+        match text.parse::<usize>() {
+            Ok(n) if offered > 0 => Input::Pick(n),
+            _ => Input::Question(text),
+        }
+    }
+}
+
+/// The conversation's state between lines.
+struct Chat<'e> {
+    engine: &'e Engine,
+    lang: Option<Lang>,
+    /// The entries last offered, in `offered_lang`.
+    offered: Vec<String>,
+    offered_lang: Lang,
+}
+
+impl Chat<'_> {
+    /// The reply to one line; `None` ends the conversation.
+    fn reply(&mut self, line: &str) -> Option<String> {
+        Some(match Input::parse(line, self.offered.len()) {
+            Input::Quit => return None,
+            Input::Blank => String::new(),
+            Input::Help => HELP.to_string(),
+            Input::Unknown(word) => format!("unknown command /{word}\n{HELP}"),
+            Input::Lang(None) => format!("lang: {}", self.lang.map_or("auto", Lang::code)),
+            Input::Lang(Some(arg)) => {
+                match arg.to_ascii_lowercase().as_str() {
+                    "auto" => self.lang = None,
+                    other => match other.parse::<Lang>() {
+                        Ok(lang) => self.lang = Some(lang),
+                        Err(err) => return Some(format!("{err}: use /lang pt, es or auto")),
+                    },
+                }
+                format!("lang: {}", self.lang.map_or("auto", Lang::code))
+            }
+            Input::Pick(n) => match self
+                .offered
+                .get(n.wrapping_sub(1))
+                .and_then(|id| self.engine.entry(self.offered_lang, id))
+            {
+                Some(entry) => render::entry_plain(&entry),
+                None => format!("choose a number from 1 to {}", self.offered.len()),
+            },
+            Input::Question(text) => {
+                let reply = self.engine.ask_in(text, self.lang);
+                self.offered.clear();
+                match &reply {
+                    Reply::Answer(answer) if answer.suggest => {
+                        self.offered_lang = answer.lang;
+                        self.offered = ids(answer.alternatives.iter().map(|c| &c.entry.id));
+                    }
+                    Reply::Clarify(clarify) => {
+                        self.offered_lang = clarify.lang;
+                        self.offered = ids(clarify.choices.iter().map(|c| &c.entry.id));
+                    }
+                    _ => {}
+                }
+                render::reply_plain(&reply)
+            }
+        })
+    }
+}
+
+fn ids<'a>(ids: impl Iterator<Item = &'a faqbot::EntryId>) -> Vec<String> {
+    ids.map(ToString::to_string).collect()
+}
+
+/// Reads lines until end of input or `/quit`.
+pub fn run(engine: &Engine, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
+    let mut chat = Chat {
+        engine,
+        lang,
+        offered: Vec::new(),
+        offered_lang: lang.unwrap_or(Lang::Pt),
+    };
     let mut out = std::io::stdout().lock();
-    let mut offered: Vec<String> = Vec::new();
-    let mut last_lang = lang.unwrap_or(Lang::Pt);
-    writeln!(out, "faqbot: pergunte / pregunte (/lang pt|es|auto, /quit)")?;
+    writeln!(out, "faqbot: pergunte / pregunte (/help, /quit)")?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        drop(out);
+        return edited(&mut chat);
+    }
     write!(out, "> ")?;
     out.flush()?;
     for line in super::input_lines() {
-        let line = line?;
-        let text = line.trim();
-        if text == "/quit" || text == "/exit" {
+        let Some(reply) = chat.reply(&line?) else {
             break;
-        }
-        if let Some(arg) = text.strip_prefix("/lang") {
-            let arg = arg.trim();
-            match arg {
-                "auto" => lang = None,
-                other => match other.parse::<Lang>() {
-                    Ok(l) => lang = Some(l),
-                    Err(err) => writeln!(out, "{err}")?,
-                },
-            }
-            writeln!(out, "lang: {}", lang.map_or("auto", Lang::code))?;
-        } else if let Some(id) = text
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| offered.get(n.wrapping_sub(1)))
-        {
-            if let Some(entry) = engine.entry(last_lang, id) {
-                writeln!(out, "{}", render::entry_plain(&entry))?;
-            }
-        } else {
-            let reply = engine.ask_in(text, lang);
-            offered.clear();
-            match &reply {
-                Reply::Answer(answer) => {
-                    last_lang = answer.lang;
-                    if answer.suggest {
-                        offered = answer
-                            .alternatives
-                            .iter()
-                            .map(|c| c.entry.id.to_string())
-                            .collect();
-                    }
-                }
-                Reply::Clarify(clarify) => {
-                    last_lang = clarify.lang;
-                    offered = clarify
-                        .choices
-                        .iter()
-                        .map(|c| c.entry.id.to_string())
-                        .collect();
-                }
-                Reply::Escalation(_) => {}
-            }
-            writeln!(out, "{}", render::reply_plain(&reply))?;
+        };
+        if !reply.is_empty() {
+            writeln!(out, "{reply}")?;
         }
         write!(out, "\n> ")?;
         out.flush()?;
     }
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal loop, with line editing and history.
+fn edited(chat: &mut Chat) -> anyhow::Result<ExitCode> {
+    use rustyline::error::ReadlineError;
+    let mut editor = rustyline::DefaultEditor::new()?;
+    loop {
+        let line = match editor.readline("> ") {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
+            Err(error) => return Err(error.into()),
+        };
+        if !line.trim().is_empty() {
+            let _ = editor.add_history_entry(line.as_str());
+        }
+        let Some(reply) = chat.reply(&line) else {
+            break;
+        };
+        if !reply.is_empty() {
+            println!("{reply}\n");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_whole_words_in_any_case() {
+        assert_eq!(Input::parse("/lang es", 0), Input::Lang(Some("es")));
+        assert_eq!(Input::parse("/LANG es", 0), Input::Lang(Some("es")));
+        assert_eq!(Input::parse("/lang", 0), Input::Lang(None));
+        assert_eq!(Input::parse("/language es", 0), Input::Unknown("language"));
+        assert_eq!(Input::parse("/quit", 0), Input::Quit);
+        assert_eq!(Input::parse("/Help", 0), Input::Help);
+        assert_eq!(Input::parse("  ", 0), Input::Blank);
+        assert_eq!(Input::parse("2", 3), Input::Pick(2));
+        assert_eq!(Input::parse("2", 0), Input::Question("2"));
+        assert_eq!(Input::parse("prazo?", 3), Input::Question("prazo?"));
+    }
 }
