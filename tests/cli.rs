@@ -267,7 +267,7 @@ fn chat_says_which_numbers_can_be_picked() {
     let s = Scratch::new();
     // Thresholds where every question is offered choices.
     let out = s.run(
-        &["--threshold", "1", "chat"],
+        &["chat", "--threshold", "1"],
         "a atualização é obrigatória?\n9\n1\n/quit\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -484,4 +484,13 @@ fn review_warns_on_stderr_and_a_file_with_no_entry_fails() {
     std::fs::write(&log, "").unwrap();
     let out = s.run(&["review", &log.to_string_lossy()], "");
     assert_eq!(out.status.code(), Some(0), "an empty log is fine");
+}
+
+#[test]
+fn piped_output_has_no_colour_codes() {
+    let s = Scratch::new();
+    let out = s.run(&["ask", "a atualização é obrigatória?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains('\u{1b}'), "{}", stdout(&out));
+    assert!(stdout(&out).contains("-- lang pt"), "{}", stdout(&out));
 }

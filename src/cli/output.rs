@@ -16,18 +16,20 @@ pub fn ask(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    let paint = Paint::for_stdout();
     let answer = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         let reply = engine.ask_in(question, lang);
         tracing::debug!(question = %faqbot::unanswered::mask_personal_data(question), "asked");
         if json {
             writeln!(out, "{}", reply_json(question, &reply, engine.matcher()))?;
         } else {
-            writeln!(
-                out,
-                "{}\n{}\n",
-                render::reply_plain(&reply),
-                summary(&reply)
-            )?;
+            let text = render::reply_plain(&reply);
+            // The title (or the one-line reply) stands out; the agents' line recedes.
+            let body = match text.split_once('\n') {
+                Some((first, rest)) => format!("{}\n{rest}", paint.bold(first)),
+                None => paint.bold(&text),
+            };
+            writeln!(out, "{body}\n{}\n", paint.dim(&summary(&reply)))?;
         }
         out.flush()?;
         Ok(())
@@ -35,12 +37,44 @@ pub fn ask(
     match question {
         Some(question) => answer(question, &mut out)?,
         None => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!(
+                    "faqbot: reading questions from standard input, one per line (Ctrl-D ends); \
+                     or give the question as an argument"
+                );
+            }
             for line in super::input_lines() {
                 answer(&line?, &mut out)?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Bold and dim text on a terminal; none when piped or with `NO_COLOR` set (no-color.org).
+struct Paint(bool);
+
+impl Paint {
+    fn for_stdout() -> Paint {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Paint(!no_color && std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.style("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.style("2", text)
+    }
+
+    fn style(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
 }
 
 /// One line for agents under each plain reply: language, entry or reason, confidence, each
