@@ -264,30 +264,107 @@ pub fn entry_html(entry: &Entry) -> String {
     out.trim_end().to_string()
 }
 
-/// Splits Telegram HTML into messages of at most `max` characters, between paragraphs,
-/// then lines, never inside a tag or an entity: the entries of these pages are far shorter,
-/// but a page added later may not be.
+/// Splits Telegram HTML into messages of at most `max` characters: between paragraphs if
+/// it can, else between lines, else between words, else inside a word, never inside a tag
+/// or an entity. Tags open at a cut are closed at the end of one message and opened again
+/// at the start of the next, so that each message is valid HTML on its own. The entries of
+/// these pages are far shorter, but a page added later may not be.
 pub fn split_html(html: &str, max: usize) -> Vec<String> {
+    /// A place to cut: its byte offset in the message being built, and the tags open there.
+    struct Cut {
+        at: usize,
+        chars: usize,
+        open: Vec<(String, String)>,
+        rank: u8,
+    }
+    let closing = |open: &[(String, String)]| -> String {
+        open.iter()
+            .rev()
+            .map(|(name, _)| format!("</{name}>"))
+            .collect()
+    };
+    let opening = |open: &[(String, String)]| -> String {
+        open.iter().map(|(_, tag)| tag.as_str()).collect()
+    };
     let mut parts = Vec::new();
     let mut current = String::new();
-    for piece in html.split_inclusive('\n') {
-        if current.chars().count() + piece.chars().count() > max && !current.is_empty() {
-            parts.push(current.trim_end().to_string());
-            current.clear();
-        }
-        if piece.chars().count() > max {
-            // One line longer than a message: cut at spaces outside tags.
-            let mut line = String::new();
-            for word in piece.split_inclusive(' ') {
-                if line.chars().count() + word.chars().count() > max && !line.is_empty() {
-                    parts.push(line.trim_end().to_string());
-                    line.clear();
-                }
-                line.push_str(word);
-            }
-            current.push_str(&line);
+    let mut chars = 0;
+    let mut open: Vec<(String, String)> = Vec::new();
+    let mut cuts: Vec<Cut> = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        // The next unit: a whole tag, a whole entity, or one character.
+        let len = if rest.starts_with('<') {
+            rest.find('>').map_or(1, |end| end + 1)
+        } else if rest.starts_with('&') {
+            rest.find(';')
+                .filter(|&end| end < 10)
+                .map_or(1, |end| end + 1)
         } else {
-            current.push_str(piece);
+            rest.chars().next().map_or(1, char::len_utf8)
+        };
+        let (unit, tail) = rest.split_at(len);
+        rest = tail;
+        let unit_chars = unit.chars().count();
+        let reserve: usize = open.iter().map(|(name, _)| name.len() + 3).sum();
+        if chars + unit_chars + reserve > max && !current.is_empty() {
+            // The latest cut of the best kind; else here.
+            // The latest cut of the best kind that leaves room for what follows it.
+            let fits = |c: &&Cut| {
+                let reopened: usize = c.open.iter().map(|(_, tag)| tag.chars().count()).sum();
+                c.at > 0 && chars - c.chars + reopened + unit_chars + reserve <= max
+            };
+            let (at, open_there) = cuts
+                .iter()
+                .filter(fits)
+                .max_by_key(|c| (c.rank, c.at))
+                .map_or((current.len(), open.clone()), |c| (c.at, c.open.clone()));
+            let tail = current.split_off(at);
+            let mut part = std::mem::take(&mut current);
+            part = part.trim_end().to_string();
+            part.push_str(&closing(&open_there));
+            if !part.trim().is_empty() {
+                parts.push(part);
+            }
+            current = opening(&open_there);
+            current.push_str(tail.trim_start());
+            chars = current.chars().count();
+            cuts.clear();
+        }
+        if let Some(tag) = unit.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if tag.starts_with('/') {
+                if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
+                    open.truncate(i);
+                }
+            } else if !tag.ends_with('/') {
+                open.push((name, unit.to_string()));
+            }
+        }
+        current.push_str(unit);
+        chars += unit_chars;
+        let rank = match unit {
+            "\n" if current.ends_with("\n\n") => 3,
+            "\n" => 2,
+            " " => 1,
+            _ => 0,
+        };
+        // Every position is a cut of the lowest rank: a word longer than a message is cut.
+        if rank > 0
+            || cuts
+                .last()
+                .is_none_or(|c| c.rank > 0 || c.at + 64 < current.len())
+        {
+            cuts.push(Cut {
+                at: current.len(),
+                chars,
+                open: open.clone(),
+                rank,
+            });
         }
     }
     if !current.trim().is_empty() {
@@ -405,6 +482,44 @@ mod tests {
         assert!(check_telegram_html("<div>x</div>").is_err());
         assert!(check_telegram_html("a > b").is_err());
         assert!(check_telegram_html("a &nbsp; b").is_err());
+    }
+
+    #[test]
+    fn a_long_line_in_bold_and_a_long_word_split_into_valid_messages() {
+        // One line over the limit, inside <b>…</b>: each message opens and closes it.
+        let html = format!("<b>{}</b>\n<i>fim</i>", "palavra ".repeat(1000));
+        let parts = split_html(&html, TELEGRAM_MAX);
+        assert!(parts.len() > 1);
+        for part in &parts {
+            assert!(part.chars().count() <= TELEGRAM_MAX, "{}", part.len());
+            check_telegram_html(part).unwrap();
+            assert!(
+                part.starts_with("<b>") || part.starts_with("<i>"),
+                "{part:.40}"
+            );
+        }
+        // A single word longer than a message, with an entity and a link in it.
+        let word = format!(
+            "<a href=\"https://x.com\">{}&amp;{}</a>",
+            "a".repeat(5000),
+            "b".repeat(5000)
+        );
+        let parts = split_html(&word, TELEGRAM_MAX);
+        assert!(parts.len() >= 3, "{}", parts.len());
+        let mut text = String::new();
+        for part in &parts {
+            assert!(part.chars().count() <= TELEGRAM_MAX);
+            check_telegram_html(part).unwrap();
+            text.push_str(
+                part.trim_start_matches("<a href=\"https://x.com\">")
+                    .trim_end_matches("</a>"),
+            );
+        }
+        assert_eq!(
+            text,
+            format!("{}&amp;{}", "a".repeat(5000), "b".repeat(5000)),
+            "nothing lost"
+        );
     }
 
     #[test]
