@@ -76,14 +76,26 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
+/// Bump it when a change to the tokenizer or the forward pass changes embeddings: cached
+/// vectors and index generations made by the previous code are then rebuilt, not served.
+pub const ENCODER_VERSION: u32 = 1;
+
+/// What embeddings depend on: the model file (its sha256) and this code's version.
+fn identity(model_sha: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{model_sha}:{ENCODER_VERSION}"));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Encoder {
     /// Maps and validates the model file at `path`.
     pub fn open(path: &Path) -> Result<Encoder, ModelError> {
         let file = ModelFile::open(path)?;
-        let identity = fetch::identity(path).map_err(|e| ModelError::Io {
+        let sha = fetch::identity(path).map_err(|e| ModelError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other(e.to_string()),
         })?;
+        let identity = identity(&sha);
         let tokenizer = Tokenizer::new(&file.vocab, &file.map[file.vocab.blob.clone()]);
         Ok(Encoder {
             file,
@@ -93,8 +105,8 @@ impl Encoder {
         })
     }
 
-    /// The model file's sha256: what the index's fingerprint and the embedding cache
-    /// record.
+    /// The model file's sha256 and [`ENCODER_VERSION`], hashed together: what the index's
+    /// fingerprint and the embedding cache record.
     pub fn identity(&self) -> &str {
         &self.identity
     }
