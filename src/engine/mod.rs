@@ -9,17 +9,17 @@
 //!    order the entries by it, and answer only above the threshold; otherwise, or when the
 //!    question is nearer a known off-topic question than the first entry, hand off to
 //!    Customer Care.
+//!
+//! One file per step: `spelling` corrects typos, `lexical` builds the concepts and asks
+//! the index for BM25 and phrasing overlap, `semantic` embeds the question and compares
+//! it with the phrasings' vectors, and `decide` turns a ranking into a reply. This file
+//! holds the engine's tables, the ranking that combines the signals, and the public API.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use crate::analysis;
 use crate::confidence::{Features, Model};
@@ -29,9 +29,16 @@ use crate::error::{Error, Result};
 use crate::faq::{CareLink, Entry, EntryId};
 use crate::index::Store;
 use crate::lang::{Detected, Lang};
-use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
-use crate::semantic::{Embedding, Encoder, Prefix};
+use crate::reply::Reply;
+use crate::semantic::{Embedding, Encoder};
 use crate::smalltalk;
+
+mod decide;
+mod lexical;
+mod semantic;
+mod spelling;
+
+use semantic::Semantic;
 
 /// Weight of the answer text against the best-matching phrasing of the question: the
 /// customer's words match how a question is asked more than how it is answered.
@@ -45,17 +52,6 @@ const CROSS_WEIGHT: f32 = 0.5;
 const RANK_BM25: f32 = 0.5;
 /// Terms read from one question: a 4,000-character message is not a longer question.
 const MAX_TERMS: usize = 64;
-/// Words shorter than this are not corrected: too many neighbours.
-const MIN_CORRECTED_LEN: usize = 5;
-/// A runner-up this close to the answer's confidence is offered with it.
-const CLOSE_RUNNER_UP: f32 = 0.05;
-/// Alternatives below this confidence are not worth offering.
-const MIN_ALTERNATIVE: f32 = 0.05;
-/// Entries offered when the engine asks which one was meant.
-const CHOICES: usize = 3;
-/// Characters of a question the encoder reads: the meaning of a question is in its first
-/// sentences, and one window of the model (512 pieces) holds about this much.
-const SEMANTIC_MAX_CHARS: usize = 1_000;
 /// Characters of a question the engine reads, as Telegram caps a message: the rest of a
 /// longer text is ignored, so no input costs more than a message does.
 pub const MAX_QUESTION_CHARS: usize = 4_096;
@@ -67,9 +63,6 @@ pub fn within_limit(question: &str) -> &str {
         None => question,
     }
 }
-
-/// Questions whose embeddings are kept: customers ask the same short things all day.
-const QUESTION_CACHE: usize = 4_096;
 
 /// Which matcher ranked a question.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,44 +79,6 @@ impl Matcher {
             Matcher::Lexical => "lexical",
             Matcher::Semantic => "semantic",
         }
-    }
-}
-
-/// The sentence encoder with the FAQ's vectors and recent questions' embeddings.
-struct Semantic {
-    encoder: Arc<Encoder>,
-    recent: Mutex<Recent>,
-}
-
-/// Embeddings of the last questions, oldest first out.
-#[derive(Default)]
-struct Recent {
-    map: HashMap<String, Embedding>,
-    order: VecDeque<String>,
-}
-
-impl Semantic {
-    fn embed(&self, question: &str) -> Embedding {
-        let question: String = question.chars().take(SEMANTIC_MAX_CHARS).collect();
-        if let Some(v) = self
-            .recent
-            .lock()
-            .ok()
-            .and_then(|r| r.map.get(&question).cloned())
-        {
-            return v;
-        }
-        let v = self.encoder.embed(&question, Prefix::Query);
-        if let Ok(mut recent) = self.recent.lock() {
-            if recent.order.len() >= QUESTION_CACHE
-                && let Some(old) = recent.order.pop_front()
-            {
-                recent.map.remove(&old);
-            }
-            recent.order.push_back(question.clone());
-            recent.map.insert(question, v.clone());
-        }
-        v
     }
 }
 
@@ -466,94 +421,6 @@ impl Engine {
         self.decide(ranking)
     }
 
-    /// Turns a ranking into a reply with the engine's thresholds.
-    pub fn decide(&self, ranking: Ranking) -> Reply {
-        self.decide_with(ranking, &self.settings)
-    }
-
-    /// Turns a ranking into a reply with other thresholds (the confidences are already
-    /// in the ranking): what a threshold sweep needs.
-    pub fn decide_with(&self, ranking: Ranking, settings: &Settings) -> Reply {
-        let Ranking { detected, outcome } = ranking;
-        let escalate = |reason, lang: Option<Lang>, best| {
-            let contacts = match lang {
-                Some(lang) => vec![(lang, self.care(lang).clone())],
-                None => Lang::ALL
-                    .iter()
-                    .map(|&l| (l, self.care(l).clone()))
-                    .collect(),
-            };
-            Reply::Escalation(Escalation {
-                detected,
-                reason,
-                contacts,
-                best,
-            })
-        };
-        let candidate = |s: &Scored| Candidate {
-            entry: s.entry.clone(),
-            confidence: s.confidence,
-        };
-        let (lang, candidates) = match outcome {
-            Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
-            Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
-            Outcome::Thanks => return escalate(Reason::Thanks, detected.lang, None),
-            Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
-            Outcome::Ranked {
-                lang,
-                candidates,
-                off_topic,
-            } => {
-                if off_topic {
-                    let best = candidates.first().map(candidate);
-                    return escalate(Reason::OutOfScope, Some(lang), best);
-                }
-                (lang, candidates)
-            }
-        };
-        let Some(best) = candidates.first() else {
-            return escalate(Reason::OutOfScope, Some(lang), None);
-        };
-        if best.confidence < settings.threshold && best.confidence >= settings.clarify {
-            return Reply::Clarify(Clarify {
-                detected,
-                lang,
-                choices: candidates
-                    .iter()
-                    .take(CHOICES)
-                    .filter(|s| s.confidence >= MIN_ALTERNATIVE)
-                    .map(candidate)
-                    .collect(),
-                care: self.care(lang).clone(),
-            });
-        }
-        if best.confidence < settings.threshold {
-            let reason = if best.features.coverage < 0.34 {
-                Reason::OutOfScope
-            } else {
-                Reason::LowConfidence
-            };
-            return escalate(reason, Some(lang), Some(candidate(best)));
-        }
-        Reply::Answer(Answer {
-            detected,
-            lang,
-            best: candidate(best),
-            alternatives: candidates[1..]
-                .iter()
-                .filter(|s| s.confidence >= MIN_ALTERNATIVE)
-                .take(3)
-                .map(candidate)
-                .collect(),
-            // A runner-up about as likely as the answer is worth offering however sure
-            // the answer looks: the two cannot both be what was asked.
-            suggest: best.confidence < settings.suggest_below
-                || candidates
-                    .get(1)
-                    .is_some_and(|next| best.confidence - next.confidence < CLOSE_RUNNER_UP),
-        })
-    }
-
     /// Detects the language and ranks the entries, without deciding.
     pub fn rank(&self, question: &str, lang: Option<Lang>) -> Ranking {
         let question = within_limit(question);
@@ -753,349 +620,12 @@ impl Engine {
         let off_topic = off_topic_similarity > 0.0 && off_topic_similarity > top_similarity;
         (scored, off_topic)
     }
-
-    /// The question's cosine with every entry's phrasings (both languages: the ids are
-    /// shared) and with the off-topic phrasings; `None` without an encoder.
-    fn semantic_signals(&self, lang: Lang, q: &Embedding) -> Option<SemanticSignals> {
-        let (_, vectors) = self.vectors()?;
-        let data = &self.langs[lang.index()];
-        let best = |vs: &[Embedding]| vs.iter().map(|v| q.cosine(v)).fold(-1.0f32, f32::max);
-        let other = lang.other();
-        let other_data = &self.langs[other.index()];
-        let [own, theirs] = [lang, other].map(|l| &vectors.langs[l.index()]);
-        let mut question = Vec::with_capacity(data.entries.len());
-        let mut passage = Vec::with_capacity(data.entries.len());
-        for (i, entry) in data.entries.iter().enumerate() {
-            let twin = other_data
-                .by_id
-                .get(&entry.id)
-                .and_then(|&j| theirs.entries.get(j));
-            let mine = own.entries.get(i);
-            let pick = |f: fn(&crate::embed::EntryVectors) -> &[Embedding]| {
-                mine.into_iter()
-                    .chain(twin)
-                    .map(|e| best(f(e)))
-                    .fold(-1.0f32, f32::max)
-            };
-            question.push(pick(|e| &e.questions));
-            passage.push(pick(|e| &e.passages));
-        }
-        let off_topic = best(&own.off_topic).max(best(&theirs.off_topic));
-        let probabilities = vectors.classifier.probabilities(q);
-        let class = data
-            .entries
-            .iter()
-            .map(|entry| {
-                self.classes
-                    .iter()
-                    .position(|c| *c == entry.id)
-                    .and_then(|k| probabilities.get(k))
-                    .copied()
-                    .unwrap_or(0.0)
-            })
-            .collect();
-        let class_none = probabilities.last().copied().unwrap_or(0.0);
-        Some(SemanticSignals {
-            question,
-            passage,
-            off_topic,
-            class,
-            class_none,
-        })
-    }
-
-    /// For each entry, the idf-weighted Dice similarity of the question with its best
-    /// phrasing, walking the term → phrasing map instead of every phrasing.
-    fn phrasing_similarity(
-        &self,
-        data: &LangData,
-        concepts: &[Concept],
-        total_idf: f32,
-    ) -> Vec<f32> {
-        let n = data.phrasing_mass.len();
-        let mut shared = vec![0.0f32; n];
-        let mut stamp = vec![usize::MAX; n];
-        let mut seen: HashSet<&str> = HashSet::default();
-        for (c, concept) in concepts.iter().enumerate() {
-            for (term, _) in &concept.terms {
-                let Some(postings) = data.phrasings.get(term) else {
-                    continue;
-                };
-                let first_time = seen.insert(term);
-                let idf = data.idf(term);
-                for &p in postings {
-                    if stamp[p] != c {
-                        stamp[p] = c;
-                        shared[p] += concept.idf;
-                    }
-                    if first_time {
-                        shared[p] += idf;
-                    }
-                }
-            }
-        }
-        let mut best = vec![0.0f32; data.entries.len() + 1];
-        for (p, (&entry, &mass)) in data
-            .phrasing_entry
-            .iter()
-            .zip(&data.phrasing_mass)
-            .enumerate()
-        {
-            best[entry] = best[entry].max(shared[p] / (total_idf + mass));
-        }
-        best
-    }
-
-    /// BM25 of every entry of `lang` that matches any concept: its best phrasing plus its
-    /// answer text at a lower weight.
-    fn bm25(
-        &self,
-        searcher: &Searcher,
-        lang: Lang,
-        concepts: &[Concept],
-        with_body: bool,
-    ) -> HashMap<usize, f32> {
-        let fields = &self.store.fields;
-        let l = lang.index();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let data = &self.langs[l];
-        let mut seen: HashSet<&str> = HashSet::default();
-        for concept in concepts {
-            // A term no document of the language has cannot score: no clause for it.
-            for (term, weight) in concept
-                .terms
-                .iter()
-                .filter(|(t, _)| data.doc_freq.contains_key(t) && seen.insert(t))
-            {
-                let body = with_body.then_some(fields.body[l]);
-                for field in std::iter::once(fields.question[l]).chain(body) {
-                    let query = TermQuery::new(
-                        Term::from_field_text(field, term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(query), *weight)),
-                    ));
-                }
-            }
-        }
-        if clauses.is_empty() {
-            return HashMap::default();
-        }
-        let hits = match searcher.search(&BooleanQuery::new(clauses), &AllHits) {
-            Ok(hits) => hits,
-            Err(error) => {
-                tracing::error!(%error, "index search failed");
-                return HashMap::default();
-            }
-        };
-        let mut question: HashMap<usize, f32> = HashMap::default();
-        let mut body: HashMap<usize, f32> = HashMap::default();
-        for (score, address) in hits {
-            match self.store.docs.get(&address) {
-                Some(&(doc_lang, i, true)) if doc_lang == lang => {
-                    body.insert(i, score);
-                }
-                Some(&(doc_lang, i, false)) if doc_lang == lang => {
-                    let best = question.entry(i).or_default();
-                    *best = best.max(score);
-                }
-                _ => {}
-            }
-        }
-        for (i, score) in body {
-            *question.entry(i).or_default() += BODY_WEIGHT * score;
-        }
-        question
-    }
-
-    /// The question's concepts in `lang`: terms, typo corrections and synonym groups.
-    fn concepts(&self, question: &str, lang: Lang) -> Vec<Concept> {
-        let data = &self.langs[lang.index()];
-        let mut analyzer = data.analyzer.clone();
-        let mut terms = analysis::terms(&mut analyzer, question);
-        terms.truncate(MAX_TERMS);
-        let mut weights = vec![1.0f32; terms.len()];
-        for (term, weight) in terms.iter_mut().zip(&mut weights) {
-            if term.chars().count() >= MIN_CORRECTED_LEN
-                && !data.vocabulary.contains(term.as_str())
-                && let Some(fix) = correction(term, data)
-            {
-                *term = fix;
-                *weight = CORRECTION_WEIGHT;
-            }
-        }
-
-        let mut covered = vec![false; terms.len()];
-        let mut concepts = Vec::new();
-        for group in &data.synonyms {
-            let mut matched: Vec<(String, f32)> = Vec::new();
-            for member in group {
-                for start in 0..terms.len().saturating_sub(member.len() - 1) {
-                    if terms[start..start + member.len()] == member[..] {
-                        for k in start..start + member.len() {
-                            covered[k] = true;
-                            matched.push((terms[k].clone(), weights[k]));
-                        }
-                    }
-                }
-            }
-            if matched.is_empty() {
-                continue;
-            }
-            // A phrase member is matched as a whole above; searching its words one by one
-            // would let `fecha` alone stand for "cambiar la fecha".
-            for member in group.iter().filter(|m| m.len() == 1) {
-                if !matched.iter().any(|(t, _)| *t == member[0]) {
-                    matched.push((member[0].clone(), SYNONYM_WEIGHT));
-                }
-            }
-            concepts.push(matched);
-        }
-        for (k, term) in terms.iter().enumerate() {
-            if !covered[k] && !concepts.iter().flatten().any(|(t, _)| t == term) {
-                concepts.push(vec![(term.clone(), weights[k])]);
-            }
-        }
-        concepts
-            .into_iter()
-            .map(|terms| {
-                let known = terms.iter().any(|(t, _)| data.doc_freq.contains_key(t));
-                let idf = terms
-                    .iter()
-                    .filter(|(t, _)| data.doc_freq.contains_key(t))
-                    .map(|(t, _)| data.idf(t))
-                    .fold(f32::INFINITY, f32::min);
-                let idf = if idf.is_finite() { idf } else { data.idf("") };
-                Concept { terms, idf, known }
-            })
-            .collect()
-    }
-}
-
-/// The sentence encoder's view of one question against every entry of a language.
-struct SemanticSignals {
-    /// Per entry: best cosine with its phrasings (title, alternates), either language.
-    question: Vec<f32>,
-    /// Per entry: best cosine with a line of its answer.
-    passage: Vec<f32>,
-    /// Best cosine with an off-topic phrasing.
-    off_topic: f32,
-    /// Per entry: the entry classifier's probability.
-    class: Vec<f32>,
-    class_none: f32,
-}
-
-impl SemanticSignals {
-    /// Fills the semantic signals of entry `i`.
-    fn fill(&self, i: usize, features: &mut Features) {
-        let sim = self.question[i];
-        let best_other = self
-            .question
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .map(|(_, &s)| s)
-            .fold(-1.0f32, f32::max);
-        features.semantic = sim;
-        features.semantic_margin = sim - best_other;
-        features.passage = self.passage[i];
-        features.off_topic_gap = self.off_topic - sim;
-        features.class = self.class[i];
-        features.class_none = self.class_none;
-    }
-}
-
-/// Collects every matching document with its score, unsorted: the engine needs all hits
-/// (a few hundred documents at most), so a top-k heap would only cost time.
-struct AllHits;
-
-struct SegmentHits {
-    segment: SegmentOrdinal,
-    hits: Vec<(Score, DocAddress)>,
-}
-
-impl Collector for AllHits {
-    type Fruit = Vec<(Score, DocAddress)>;
-    type Child = SegmentHits;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        _: &SegmentReader,
-    ) -> tantivy::Result<SegmentHits> {
-        Ok(SegmentHits {
-            segment,
-            hits: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for SegmentHits {
-    type Fruit = Vec<(Score, DocAddress)>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.hits.push((score, DocAddress::new(self.segment, doc)));
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.hits
-    }
-}
-
-/// The known term one edit (insert, delete, substitute, swap) away from `term`, preferring
-/// the most frequent one.
-fn correction(term: &str, data: &LangData) -> Option<String> {
-    let term: Vec<char> = term.chars().collect();
-    data.vocabulary_chars
-        .iter()
-        .filter(|(_, known)| {
-            known.len() >= MIN_CORRECTED_LEN - 1
-                && known.len().abs_diff(term.len()) <= 1
-                && one_edit(&term, known)
-        })
-        .max_by_key(|(known, _)| {
-            (
-                data.doc_freq.get(known).copied().unwrap_or(0),
-                std::cmp::Reverse(known.clone()),
-            )
-        })
-        .map(|(known, _)| known.clone())
-}
-
-/// Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of
-/// neighbours.
-fn one_edit(a: &[char], b: &[char]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    match long.len() - short.len() {
-        0 => {
-            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-            match diff[..] {
-                [_] => true,
-                [i, j] => j == i + 1 && a[i] == b[j] && a[j] == b[i],
-                _ => false,
-            }
-        }
-        1 => {
-            let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
-            short[prefix..] == long[prefix + 1..]
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::reply::Reason;
 
     /// An engine over the repository's FAQ pages, its index in a folder that lives as
     /// long as the returned guard.
@@ -1104,24 +634,6 @@ pub(crate) mod tests {
         let index = tempfile::tempdir().unwrap();
         let engine = Engine::open(&faq, index.path(), Settings::default()).unwrap();
         (engine, index)
-    }
-
-    #[test]
-    fn one_edit_distance() {
-        let e = |a: &str, b: &str| {
-            one_edit(
-                &a.chars().collect::<Vec<_>>(),
-                &b.chars().collect::<Vec<_>>(),
-            )
-        };
-        assert!(e("atualizaca", "atualisaca"));
-        assert!(e("obrigatori", "obrigatri"));
-        assert!(e("inatividad", "inatvidad"));
-        assert!(e("ambient", "ambeint"));
-        assert!(e("ambient", "ambientx"));
-        assert!(!e("ambient", "ambient"));
-        assert!(!e("ambient", "abmeint"));
-        assert!(!e("ambient", "ambientxy"));
     }
 
     #[test]

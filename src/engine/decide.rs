@@ -1,0 +1,103 @@
+//! The decision: answer, offer choices, or hand off, from a ranking and the settings.
+
+use super::*;
+use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
+
+/// A runner-up this close to the answer's confidence is offered with it.
+pub(super) const CLOSE_RUNNER_UP: f32 = 0.05;
+
+/// Alternatives below this confidence are not worth offering.
+pub(super) const MIN_ALTERNATIVE: f32 = 0.05;
+
+/// Entries offered when the engine asks which one was meant.
+pub(super) const CHOICES: usize = 3;
+
+impl Engine {
+    /// Turns a ranking into a reply with the engine's thresholds.
+    pub fn decide(&self, ranking: Ranking) -> Reply {
+        self.decide_with(ranking, &self.settings)
+    }
+
+    /// Turns a ranking into a reply with other thresholds (the confidences are already
+    /// in the ranking): what a threshold sweep needs.
+    pub fn decide_with(&self, ranking: Ranking, settings: &Settings) -> Reply {
+        let Ranking { detected, outcome } = ranking;
+        let escalate = |reason, lang: Option<Lang>, best| {
+            let contacts = match lang {
+                Some(lang) => vec![(lang, self.care(lang).clone())],
+                None => Lang::ALL
+                    .iter()
+                    .map(|&l| (l, self.care(l).clone()))
+                    .collect(),
+            };
+            Reply::Escalation(Escalation {
+                detected,
+                reason,
+                contacts,
+                best,
+            })
+        };
+        let candidate = |s: &Scored| Candidate {
+            entry: s.entry.clone(),
+            confidence: s.confidence,
+        };
+        let (lang, candidates) = match outcome {
+            Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
+            Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
+            Outcome::Thanks => return escalate(Reason::Thanks, detected.lang, None),
+            Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
+            Outcome::Ranked {
+                lang,
+                candidates,
+                off_topic,
+            } => {
+                if off_topic {
+                    let best = candidates.first().map(candidate);
+                    return escalate(Reason::OutOfScope, Some(lang), best);
+                }
+                (lang, candidates)
+            }
+        };
+        let Some(best) = candidates.first() else {
+            return escalate(Reason::OutOfScope, Some(lang), None);
+        };
+        if best.confidence < settings.threshold && best.confidence >= settings.clarify {
+            return Reply::Clarify(Clarify {
+                detected,
+                lang,
+                choices: candidates
+                    .iter()
+                    .take(CHOICES)
+                    .filter(|s| s.confidence >= MIN_ALTERNATIVE)
+                    .map(candidate)
+                    .collect(),
+                care: self.care(lang).clone(),
+            });
+        }
+        if best.confidence < settings.threshold {
+            let reason = if best.features.coverage < 0.34 {
+                Reason::OutOfScope
+            } else {
+                Reason::LowConfidence
+            };
+            return escalate(reason, Some(lang), Some(candidate(best)));
+        }
+        Reply::Answer(Answer {
+            detected,
+            lang,
+            best: candidate(best),
+            alternatives: candidates[1..]
+                .iter()
+                .filter(|s| s.confidence >= MIN_ALTERNATIVE)
+                .take(3)
+                .map(candidate)
+                .collect(),
+            // A runner-up about as likely as the answer is worth offering however sure
+            // the answer looks: the two cannot both be what was asked.
+            suggest: best.confidence < settings.suggest_below
+                || candidates
+                    .get(1)
+                    .is_some_and(|next| best.confidence - next.confidence < CLOSE_RUNNER_UP),
+        })
+    }
+}
