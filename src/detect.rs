@@ -173,6 +173,8 @@ const FAQ_WORD: f32 = 0.8;
 /// language, but the pages share words with Catalan, French and Italian, and in a long
 /// message in those languages they would add up to a wrong Portuguese or Spanish.
 const FAQ_WORDS_MAX: f32 = 0.8;
+/// Up to this many words, a message of FAQ words only is in a FAQ language.
+const SHORT_MESSAGE: usize = 3;
 /// Weight of whichlang's vote.
 const WHICHLANG: f32 = 0.6;
 
@@ -182,6 +184,8 @@ pub struct Detector {
     words: HashMap<&'static str, Vec<Cand>>,
     /// Folded words that only the pt (index 0) or only the es (1) FAQ uses.
     faq_only: [HashSet<String>; 2],
+    /// Folded words that both FAQs use (loanwords such as "downtime", product names).
+    faq_shared: HashSet<String>,
 }
 
 impl Detector {
@@ -204,7 +208,12 @@ impl Detector {
             pt.difference(&es).cloned().collect(),
             es.difference(&pt).cloned().collect(),
         ];
-        Detector { words, faq_only }
+        let faq_shared = pt.intersection(&es).cloned().collect();
+        Detector {
+            words,
+            faq_only,
+            faq_shared,
+        }
     }
 
     /// Judges the language of `text`.
@@ -232,6 +241,9 @@ impl Detector {
     fn scores(&self, text: &str) -> [f32; CANDS] {
         let mut scores = [0.0f32; CANDS];
         let mut faq = [0.0f32; 2];
+        // A short message made only of the FAQ's words ("fechas", "downtime") is about
+        // the FAQ, whatever a general detector makes of a loanword.
+        let (mut words, mut faq_words) = (0usize, 0usize);
         let lower = text.to_lowercase();
         let (mut latin, mut other) = (0usize, 0usize);
         for c in lower.chars().filter(|c| c.is_alphabetic()) {
@@ -276,10 +288,15 @@ impl Detector {
                     scores[cand as usize] += weight;
                 }
             }
+            words += 1;
             if self.faq_only[0].contains(&folded) {
                 faq[0] += FAQ_WORD;
+                faq_words += 1;
             } else if self.faq_only[1].contains(&folded) {
                 faq[1] += FAQ_WORD;
+                faq_words += 1;
+            } else if self.faq_shared.contains(&folded) {
+                faq_words += 1;
             }
         }
         scores[Cand::Pt as usize] += faq[0].min(FAQ_WORDS_MAX);
@@ -295,6 +312,17 @@ impl Detector {
                 _ => Cand::Xx,
             };
             scores[vote as usize] += WHICHLANG;
+        }
+        if words > 0 && words <= SHORT_MESSAGE && faq_words == words {
+            let faq_langs = scores[Cand::Pt as usize].max(scores[Cand::Es as usize]);
+            for (i, score) in scores.iter_mut().enumerate() {
+                if i != Cand::Pt as usize && i != Cand::Es as usize {
+                    *score = score.min(faq_langs);
+                }
+            }
+            // Shared words alone: both equally, ties going to the first FAQ language.
+            scores[Cand::Pt as usize] += FAQ_WORD / 2.0 + f32::EPSILON;
+            scores[Cand::Es as usize] += FAQ_WORD / 2.0;
         }
         scores
     }
@@ -333,6 +361,28 @@ mod tests {
 
     fn code(text: &str) -> &'static str {
         detector().detect(text).code()
+    }
+
+    #[test]
+    fn a_short_message_of_faq_words_is_in_a_faq_language() {
+        let words = |s: &str| s.split_whitespace().map(String::from).collect();
+        let detector = Detector::new([
+            words("atualização datas downtime email"),
+            words("actualización fechas downtime email"),
+        ]);
+        assert!(
+            detector.detect("downtime").lang.is_some(),
+            "a loanword of both pages"
+        );
+        assert!(detector.detect("downtime email").lang.is_some());
+        assert_eq!(detector.detect("fechas").lang, Some(Lang::Es));
+        assert_eq!(detector.detect("datas").lang, Some(Lang::Pt));
+        assert_eq!(
+            detector.detect("is the downtime long").lang,
+            None,
+            "English around it"
+        );
+        assert_eq!(detector.detect("hello world").lang, None);
     }
 
     #[test]
