@@ -16,7 +16,10 @@ fn main() {
                 .flatten()
                 .flatten()
             {
-                if file.path().is_file() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                // What `faqbot` reads (pages and lists), not an editor's swap file.
+                let source = name.ends_with(".md") || name.ends_with(".toml");
+                if source && !name.starts_with('.') && file.path().is_file() {
                     let name = format!(
                         "{}/{}",
                         lang.file_name().to_string_lossy(),

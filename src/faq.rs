@@ -178,7 +178,7 @@ pub fn embedded_dir(cache: &Path) -> Result<PathBuf> {
 /// The FAQ folder's files, read.
 #[derive(Clone, Debug)]
 pub struct Sources {
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     files: Vec<Source>,
 }
 
@@ -239,6 +239,17 @@ impl Sources {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !path.is_dir() || name.starts_with('.') {
                 continue;
+            }
+            // A linked language folder must stay under the FAQ folder too.
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                let target = std::fs::canonicalize(&path).map_err(|e| Error::io(&path, e))?;
+                let root = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+                if !target.starts_with(&root) {
+                    return Err(Error::Layout {
+                        path,
+                        message: "a symbolic link to outside the FAQ folder".into(),
+                    });
+                }
             }
             let lang: Lang = name.parse().map_err(|_| Error::Layout {
                 path: path.clone(),

@@ -88,6 +88,10 @@ pub(crate) fn schema() -> (Schema, Fields) {
 #[derive(Debug, Serialize, Deserialize)]
 struct Meta {
     fingerprint: String,
+    /// The FAQ folder it was built from (canonical): the last good index of one folder is
+    /// never served for another.
+    #[serde(default)]
+    faq_dir: Option<PathBuf>,
     /// Everything of the FAQ but the entries, which live in the index documents.
     langs: Vec<LangFaq>,
 }
@@ -123,7 +127,7 @@ impl Store {
     pub fn open(faq_dir: &Path, index_dir: &Path, encoder: Option<&Encoder>) -> Result<Store> {
         let built = Sources::read(faq_dir).and_then(|sources| {
             let fingerprint = fingerprint(&sources, encoder);
-            match open_current(index_dir, Some(&fingerprint), encoder) {
+            match open_current(index_dir, Some(&fingerprint), None, encoder) {
                 Ok(store) => return Ok(store),
                 Err(reason) => {
                     tracing::info!(index = %index_dir.display(), %reason, "rebuilding index")
@@ -134,13 +138,14 @@ impl Store {
         match built {
             Ok(store) => Ok(store),
             Err(error @ (Error::Format { .. } | Error::Layout { .. } | Error::Io { .. })) => {
-                match open_current(index_dir, None, encoder) {
+                let same_folder = std::fs::canonicalize(faq_dir).ok();
+                match open_current(index_dir, None, same_folder.as_deref(), encoder) {
                     Ok(mut store) => {
                         // Front ends say it loudly, each in its medium.
                         tracing::info!(
                             error = %crate::error::chain(&error),
                             generation = %store.path.display(),
-                            "the FAQ sources are broken: serving the last good index"
+                            "cannot build from the FAQ sources: serving the last good index"
                         );
                         store.stale = Some(error);
                         Ok(store)
@@ -187,6 +192,7 @@ impl Store {
 fn open_current(
     index_dir: &Path,
     fingerprint: Option<&str>,
+    faq_dir: Option<&Path>,
     encoder: Option<&Encoder>,
 ) -> std::result::Result<Store, String> {
     let current = std::fs::read_to_string(index_dir.join(CURRENT))
@@ -202,6 +208,9 @@ fn open_current(
         .map_err(|e| format!("{META}: {e}"))?;
     if fingerprint.is_some_and(|f| f != meta.fingerprint) {
         return Err("FAQ sources changed".into());
+    }
+    if fingerprint.is_none() && (faq_dir.is_none() || meta.faq_dir.as_deref() != faq_dir) {
+        return Err("built from another FAQ folder".into());
     }
     let mut store = load(path, meta).map_err(|e| format!("unreadable: {e}"))?;
     if let Some(encoder) = encoder {
@@ -339,10 +348,13 @@ fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Resu
     let fingerprint = fingerprint(sources, encoder);
     let building = index_dir.join(format!(".build-{}", nonce()));
     let vectors = encoder.map(|encoder| embed::compute(&faq, encoder));
-    let result = write_generation(&faq, &fingerprint, &building).and_then(|()| match &vectors {
-        Some(vectors) => vectors.write(&building),
-        None => Ok(()),
-    });
+    let result =
+        write_generation(&faq, &fingerprint, &sources.dir, &building).and_then(
+            |()| match &vectors {
+                Some(vectors) => vectors.write(&building),
+                None => Ok(()),
+            },
+        );
     // Opened as a reader will open it before it becomes current: a generation that cannot
     // be loaded must never be swapped in.
     let result = result.and_then(|()| {
@@ -382,7 +394,7 @@ fn read_meta(path: &Path) -> Result<Meta> {
     serde_json::from_slice(&bytes).map_err(|e| Error::io(&file, std::io::Error::other(e)))
 }
 
-fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
+fn write_generation(faq: &Faq, fingerprint: &str, faq_dir: &Path, dir: &Path) -> Result<()> {
     let index_error = |source| Error::Index {
         path: dir.to_path_buf(),
         source,
@@ -418,6 +430,7 @@ fn write_generation(faq: &Faq, fingerprint: &str, dir: &Path) -> Result<()> {
     writer.wait_merging_threads().map_err(index_error)?;
     let meta = Meta {
         fingerprint: fingerprint.to_string(),
+        faq_dir: std::fs::canonicalize(faq_dir).ok(),
         langs: Lang::ALL
             .iter()
             .map(|&lang| LangFaq {

@@ -217,7 +217,8 @@ impl Snapshot {
                 continue;
             };
             for entry in entries.flatten() {
-                if let Ok(meta) = entry.metadata() {
+                // Followed: an edit to a linked page is an edit.
+                if let Ok(meta) = std::fs::metadata(entry.path()) {
                     files.insert(entry.path(), (meta.len(), meta.modified().ok()));
                 }
             }

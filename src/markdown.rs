@@ -547,7 +547,13 @@ fn attribute_len(s: &str) -> usize {
     let Some(body) = s.strip_prefix('{') else {
         return 0;
     };
-    let Some(end) = body.find('}') else {
+    // Bounded like links, so that many `{` without `}` stay linear.
+    let Some(end) = body
+        .char_indices()
+        .take_while(|(i, c)| *i < MAX_LINK_PART && *c != '\n')
+        .find(|(_, c)| *c == '}')
+        .map(|(i, _)| i)
+    else {
         return 0;
     };
     let inner = body[..end].trim();

@@ -270,10 +270,33 @@ pub fn entry_html(entry: &Entry) -> String {
 /// at the start of the next, so that each message is valid HTML on its own. The entries of
 /// these pages are far shorter, but a page added later may not be.
 pub fn split_html(html: &str, max: usize) -> Vec<String> {
+    fn tag_name(tag: &str) -> String {
+        tag.trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect()
+    }
+    fn visible_chars(html: &str) -> usize {
+        let mut in_tag = false;
+        html.chars()
+            .filter(|&c| {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => {
+                        in_tag = false;
+                        return false;
+                    }
+                    _ => {}
+                }
+                !in_tag
+            })
+            .count()
+    }
     /// A place to cut: its byte offset in the message being built, and the tags open there.
     struct Cut {
         at: usize,
         chars: usize,
+        visible: usize,
         open: Vec<(String, String)>,
         rank: u8,
     }
@@ -289,6 +312,9 @@ pub fn split_html(html: &str, max: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut chars = 0;
+    // Characters of text (not tags) in the message being built: a message is never cut
+    // before it has some, which Telegram would refuse as empty.
+    let mut visible = 0;
     let mut open: Vec<(String, String)> = Vec::new();
     let mut cuts: Vec<Cut> = Vec::new();
     let mut rest = html;
@@ -306,13 +332,25 @@ pub fn split_html(html: &str, max: usize) -> Vec<String> {
         let (unit, tail) = rest.split_at(len);
         rest = tail;
         let unit_chars = unit.chars().count();
-        let reserve: usize = open.iter().map(|(name, _)| name.len() + 3).sum();
-        if chars + unit_chars + reserve > max && !current.is_empty() {
-            // The latest cut of the best kind; else here.
-            // The latest cut of the best kind that leaves room for what follows it.
+        // The tags open once this unit is in, whose closing tags must still fit.
+        let mut open_after = open.clone();
+        if let Some(tag) = unit.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+            let name = tag_name(tag);
+            if tag.starts_with('/') {
+                if let Some(i) = open_after.iter().rposition(|(n, _)| *n == name) {
+                    open_after.truncate(i);
+                }
+            } else if !tag.ends_with('/') {
+                open_after.push((name, unit.to_string()));
+            }
+        }
+        let reserve: usize = open_after.iter().map(|(name, _)| name.len() + 3).sum();
+        if chars + unit_chars + reserve > max && visible > 0 {
+            // The latest cut of the best kind that keeps text before it and leaves room
+            // for what follows it; else here.
             let fits = |c: &&Cut| {
                 let reopened: usize = c.open.iter().map(|(_, tag)| tag.chars().count()).sum();
-                c.at > 0 && chars - c.chars + reopened + unit_chars + reserve <= max
+                c.visible > 0 && chars - c.chars + reopened + unit_chars + reserve <= max
             };
             let (at, open_there) = cuts
                 .iter()
@@ -329,31 +367,25 @@ pub fn split_html(html: &str, max: usize) -> Vec<String> {
             current = opening(&open_there);
             current.push_str(tail.trim_start());
             chars = current.chars().count();
+            visible = visible_chars(&current);
+            // Cuts inside the carried text are not recorded again: the next message cuts
+            // at a later one, or mid-word.
             cuts.clear();
         }
-        if let Some(tag) = unit.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
-            let name: String = tag
-                .trim_start_matches('/')
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            if tag.starts_with('/') {
-                if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
-                    open.truncate(i);
-                }
-            } else if !tag.ends_with('/') {
-                open.push((name, unit.to_string()));
-            }
-        }
+        open = open_after;
         current.push_str(unit);
         chars += unit_chars;
+        if !unit.starts_with('<') {
+            visible += 1;
+        }
         let rank = match unit {
             "\n" if current.ends_with("\n\n") => 3,
             "\n" => 2,
             " " => 1,
             _ => 0,
         };
-        // Every position is a cut of the lowest rank: a word longer than a message is cut.
+        // Within a word, a cut of the lowest rank every 64 bytes or so: a word longer than
+        // a message is cut there.
         if rank > 0
             || cuts
                 .last()
@@ -362,6 +394,7 @@ pub fn split_html(html: &str, max: usize) -> Vec<String> {
             cuts.push(Cut {
                 at: current.len(),
                 chars,
+                visible,
                 open: open.clone(),
                 rank,
             });
@@ -520,6 +553,24 @@ mod tests {
             format!("{}&amp;{}", "a".repeat(5000), "b".repeat(5000)),
             "nothing lost"
         );
+    }
+
+    #[test]
+    fn messages_that_fit_are_not_split_and_no_message_is_only_tags() {
+        assert_eq!(split_html("<b>abc</b>", 10), vec!["<b>abc</b>"]);
+        for html in [
+            "aaaaaaa<b>bbb</b>",
+            "<b>aaaa</b> <i>bbbbbbbbbbbbbbbbbbbb</i>",
+        ] {
+            for part in split_html(html, 10) {
+                assert!(part.chars().count() <= 10, "{part:?} of {html:?}");
+                check_telegram_html(&part).unwrap();
+                assert!(
+                    part.chars().any(char::is_alphabetic) && !part.contains("<b></b>"),
+                    "{part:?}"
+                );
+            }
+        }
     }
 
     #[test]

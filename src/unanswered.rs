@@ -82,7 +82,8 @@ impl UnansweredLog {
 /// or "password" becomes `[secret]`, and runs of seven or more digits (phones, tax and
 /// identity numbers, split by spaces, dashes, dots, slashes, underscores or brackets, with
 /// `O`/`l`/`S` look-alikes among them) become `[number]`; short identity numbers with
-/// letters (a NIE, a CPF's last part) too. Dates (`15/01/2024`) and years are kept.
+/// letters (a NIE, a CPF's last part) too. Dates, times and years are kept
+/// (`15/01/2024 10`, `2023-2024`, `entre 2023 o 2024`).
 ///
 /// It works on a normalized copy (NFKC, so full-width `＠` and digits are plain ones, and
 /// other scripts' digits as ASCII): a mask that only knew ASCII leaked the rest.
@@ -105,11 +106,12 @@ pub fn mask_personal_data(text: &str) -> String {
     });
     // Digits and look-alike letters between them, with separators.
     static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\+?[\dOolIS(][\dOolIS()\s./_-]*[\dOolIS)]").expect("a valid pattern")
+        // Pieces holding a real digit (look-alikes only beside digits: `o` alone is a word),
+        // joined by up to three separators.
+        Regex::new(r"\+?\(?[OolIS]*\d[\dOolIS]*(?:[\s./_()-]{1,3}[OolIS]*\d[\dOolIS]*)*\)?")
+            .expect("a valid pattern")
     });
-    static DATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$").expect("a valid pattern")
-    });
+
     // Letters and at least five digits in one word: identity and document numbers.
     static ID: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\b[\dA-Za-z][\dA-Za-z-]*\b").expect("a valid pattern"));
@@ -120,7 +122,7 @@ pub fn mask_personal_data(text: &str) -> String {
         let run = c[0].trim();
         let digits = run.chars().filter(char::is_ascii_digit).count();
         let real = digits >= 5 && digits * 2 > run.chars().filter(|c| c.is_alphanumeric()).count();
-        if real && digits >= 7 && !DATE.is_match(run) {
+        if real && digits >= 7 && !is_date(run) {
             let trailing = &c[0][c[0].trim_end().len()..];
             format!("[number]{trailing}")
         } else {
@@ -138,6 +140,20 @@ pub fn mask_personal_data(text: &str) -> String {
         }
     })
     .into_owned()
+}
+
+/// Dates, times and years (`15/01/2024 10`, `2023-2024`): groups of one or two digits and
+/// years, with at least one year. A phone number has longer groups that are not years.
+fn is_date(run: &str) -> bool {
+    let groups: Vec<&str> = run
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let year = |g: &&str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    groups.iter().any(year)
+        && groups
+            .iter()
+            .all(|g| year(g) || (g.len() <= 2 && g.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// A decimal digit of any script as its ASCII digit (NFKC leaves Arabic-Indic, Devanagari
@@ -313,6 +329,9 @@ mod tests {
             "o envio de 15/01/2024 falhou",
             "a migração de 2023 para 2024",
             "a senha do SFTP muda?",
+            "de 2023-2024 ou 2023/2024",
+            "entre 2023 o 2024",
+            "el 15/01/2024 10 de la mañana",
         ] {
             assert_eq!(mask_personal_data(kept), kept);
         }

@@ -341,3 +341,21 @@ fn only_regular_files_under_the_faq_folder_are_read() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("over the limit"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_last_good_index_of_another_faq_folder_is_never_served() {
+    let s = Scratch::new();
+    assert!(s.run(&["index"], "").status.success());
+    // Another folder, broken, with the same index folder.
+    let other = s.dir.path().join("other-faq");
+    std::fs::create_dir_all(other.join("pt")).unwrap();
+    std::fs::write(other.join("pt/page.md"), "no title here\n").unwrap();
+    let out = s
+        .faqbot()
+        .env("FAQBOT_FAQ_DIR", &other)
+        .args(["ask", "é obrigatório?"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("page.md"), "{}", stderr(&out));
+}

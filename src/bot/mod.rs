@@ -54,11 +54,23 @@ pub struct ChatState {
     pub offered: Vec<String>,
     #[serde(default)]
     pub offered_lang: Option<Lang>,
-    /// The last message update answered in this chat. Telegram numbers updates in
-    /// increasing order, so one at or below it was answered already (a redelivery after a
-    /// restart or to another replica) and is not answered twice.
+    /// The last message updates answered in this chat (at most [`RECENT_UPDATES`]): one
+    /// delivered again (a webhook retry, a restart before the confirmation, another
+    /// replica) is not answered twice. A set, not a high-water mark: Telegram may restart
+    /// its numbering after a quiet week, and replicas may finish updates out of order.
     #[serde(default)]
-    pub answered: Option<u32>,
+    pub answered: Vec<u32>,
+}
+
+/// How many answered update ids a chat remembers.
+pub const RECENT_UPDATES: usize = 16;
+
+impl ChatState {
+    fn answered(&mut self, update: u32) {
+        self.answered.push(update);
+        let excess = self.answered.len().saturating_sub(RECENT_UPDATES);
+        self.answered.drain(..excess);
+    }
 }
 
 /// Why the bot could not run.
@@ -145,16 +157,25 @@ where
             source,
         })?,
     );
-    let mut server = match &options.webhook {
+    // One secret for every try: the one registered is the one checked.
+    let secret = options
+        .webhook
+        .as_ref()
+        .and_then(|hook| hook.secret.clone())
+        .unwrap_or_else(Secret::generate);
+    let server = match &options.webhook {
         Some(hook) => {
-            Some(
-                webhook::bind(hook.listen)
-                    .await
-                    .map_err(|source| RunError::Listen {
-                        addr: hook.listen,
-                        source,
-                    })?,
-            )
+            let listener = webhook::bind(hook.listen)
+                .await
+                .map_err(|source| RunError::Listen {
+                    addr: hook.listen,
+                    source,
+                })?;
+            Some(webhook::Server::start(
+                listener,
+                hook.url.path(),
+                secret.clone(),
+            ))
         }
         None => None,
     };
@@ -201,21 +222,17 @@ where
                         .try_dispatch_with_listener(listener, errors)
                         .await
                 }
-                Some(hook) => {
-                    let secret = hook.secret.clone().unwrap_or_else(Secret::generate);
-                    match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
-                        Ok(()) => match server.take() {
-                            Some(listener) => {
-                                let listener = webhook::serve(listener, hook.url.path(), secret);
-                                dispatcher
-                                    .try_dispatch_with_listener(listener, errors)
-                                    .await
-                            }
-                            None => Ok(()),
-                        },
-                        Err(error) => Err(error),
-                    }
-                }
+                Some(hook) => match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
+                    Ok(()) => match &server {
+                        Some(server) => {
+                            dispatcher
+                                .try_dispatch_with_listener(server.listener(), errors)
+                                .await
+                        }
+                        None => Ok(()),
+                    },
+                    Err(error) => Err(error),
+                },
             }
         };
         let result = tokio::select! {
@@ -379,7 +396,7 @@ async fn question(
     let started = Instant::now();
     let engine = live.engine();
     let mut state = dialogue.get().await?.unwrap_or_default();
-    if state.answered.is_some_and(|last| update.id.0 <= last) {
+    if state.answered.contains(&update.id.0) {
         tracing::info!(update = update.id.0, "already answered: not again");
         return Ok(());
     }
@@ -393,7 +410,7 @@ async fn question(
         .and_then(|(id, lang)| engine.entry(lang, id));
     if let Some(entry) = picked {
         send_entry(&bot, msg.chat.id, &entry).await?;
-        state.answered = Some(update.id.0);
+        state.answered(update.id.0);
         dialogue.update(state).await?;
         tracing::info!(
             update = "message",
@@ -468,11 +485,10 @@ async fn question(
             send_html(&bot, msg.chat.id, &text, keyboard).await?;
         }
     }
-    // Saved once the reply is out: a crash before this line answers the update again
-    // after a restart (at least once), never loses it silently.
+    // Saved once the reply is out, so that the id marks a reply that went out.
     state.offered = offered;
     state.offered_lang = offered_lang;
-    state.answered = Some(update.id.0);
+    state.answered(update.id.0);
     dialogue.update(state).await?;
     log_reply("message", chat_kind(&msg), &reply, started);
     Ok(())

@@ -17,6 +17,9 @@ use super::ChatState;
 
 /// How long the check at start waits for the store.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one read or write may take once running: a hung store costs the chat's state
+/// after this, not the reply.
+const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where per-chat state lives: in memory (one process), or in a store replicas share.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -142,8 +145,13 @@ impl Storage<ChatState> for Forgiving {
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> Boxed<()> {
         Box::pin(async move {
-            if let Err(error) = self.0.clone().remove_dialogue(chat_id).await {
-                tracing::warn!(%error, "chat state not removed: storage unavailable");
+            match tokio::time::timeout(CALL_TIMEOUT, self.0.clone().remove_dialogue(chat_id)).await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "chat state not removed: storage unavailable")
+                }
+                Err(_) => tracing::warn!("chat state not removed: storage timed out"),
             }
             Ok(())
         })
@@ -151,8 +159,13 @@ impl Storage<ChatState> for Forgiving {
 
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, state: ChatState) -> Boxed<()> {
         Box::pin(async move {
-            if let Err(error) = self.0.clone().update_dialogue(chat_id, state).await {
-                tracing::warn!(%error, "chat state not saved: storage unavailable");
+            let update = self.0.clone().update_dialogue(chat_id, state);
+            match tokio::time::timeout(CALL_TIMEOUT, update).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "chat state not saved: storage unavailable")
+                }
+                Err(_) => tracing::warn!("chat state not saved: storage timed out"),
             }
             Ok(())
         })
@@ -160,10 +173,14 @@ impl Storage<ChatState> for Forgiving {
 
     fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> Boxed<Option<ChatState>> {
         Box::pin(async move {
-            match self.0.clone().get_dialogue(chat_id).await {
-                Ok(state) => Ok(state),
-                Err(error) => {
+            match tokio::time::timeout(CALL_TIMEOUT, self.0.clone().get_dialogue(chat_id)).await {
+                Ok(Ok(state)) => Ok(state),
+                Ok(Err(error)) => {
                     tracing::warn!(%error, "answering without the chat's state: storage unavailable");
+                    Ok(None)
+                }
+                Err(_) => {
+                    tracing::warn!("answering without the chat's state: storage timed out");
                     Ok(None)
                 }
             }

@@ -11,6 +11,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -121,44 +122,72 @@ pub async fn register<R: Requester>(
     Ok(())
 }
 
-#[derive(Clone)]
-struct Shared {
-    secret: Secret,
+/// Where the server hands updates: the dispatcher's current listener, if one is running.
+struct Slot {
     updates: mpsc::UnboundedSender<Result<Update, Infallible>>,
     stopped: StopFlag,
 }
 
-/// Serves the webhook on `listener` until the dispatcher stops the returned listener.
-/// The server itself runs as a task; its end is logged, never a panic.
-pub fn serve(
-    listener: TcpListener,
-    path: &str,
+#[derive(Clone)]
+struct Shared {
     secret: Secret,
-) -> impl UpdateListener<Err = Infallible> {
-    let (updates, received) = mpsc::unbounded_channel();
-    let (stop_token, stopped) = mk_stop_token();
-    let shared = Shared {
-        secret,
-        updates,
-        stopped: stopped.clone(),
-    };
-    let app = axum::Router::new()
-        .route(path, axum::routing::post(take_update))
-        .route(HEALTH_PATH, axum::routing::get(|| async { "ok\n" }))
-        .with_state(shared);
-    tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "the webhook server stopped");
-        }
-    });
-    StatefulListener::new(
-        (UnboundedReceiverStream::new(received), stop_token),
-        first,
-        |state: &mut (_, StopToken)| state.1.clone(),
-    )
+    path: String,
+    slot: Arc<Mutex<Option<Slot>>>,
+}
+
+/// The webhook's HTTP server, serving from start to drop. The dispatcher takes updates from
+/// it through [`Server::listener`], once per start: a start that fails (Telegram not
+/// reachable) and is retried gets a new listener on the same server.
+pub struct Server {
+    slot: Arc<Mutex<Option<Slot>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves `listener`: POST on `path` (routed by hand, so that no path can trip the
+    /// router's own syntax), GET [`HEALTH_PATH`], 404 for the rest.
+    pub fn start(listener: TcpListener, path: &str, secret: Secret) -> Server {
+        let slot = Arc::new(Mutex::new(None));
+        let shared = Shared {
+            secret,
+            path: path.to_string(),
+            slot: Arc::clone(&slot),
+        };
+        let app = axum::Router::new()
+            .route(HEALTH_PATH, axum::routing::get(|| async { "ok\n" }))
+            .fallback(take_update)
+            .with_state(shared);
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "the webhook server stopped");
+            }
+        });
+        Server { slot, task }
+    }
+
+    /// A listener for one run of the dispatcher; stopping it makes the server answer 503
+    /// (Telegram sends those updates again later, to this replica or another).
+    pub fn listener(&self) -> impl UpdateListener<Err = Infallible> + use<> {
+        let (updates, received) = mpsc::unbounded_channel();
+        let (stop_token, stopped) = mk_stop_token();
+        *lock(&self.slot) = Some(Slot { updates, stopped });
+        StatefulListener::new(
+            (UnboundedReceiverStream::new(received), stop_token),
+            first,
+            |state: &mut (_, StopToken)| state.1.clone(),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn lock(slot: &Mutex<Option<Slot>>) -> std::sync::MutexGuard<'_, Option<Slot>> {
+    // A panic while holding it cannot leave a half-written slot: take it as it is.
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 // A named function, not a closure: the stream borrows the state for as long as the
@@ -167,7 +196,19 @@ fn first<A, B>(pair: &mut (A, B)) -> &mut A {
     &mut pair.0
 }
 
-async fn take_update(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn take_update(
+    State(shared): State<Shared>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    if uri.path() != shared.path {
+        return StatusCode::NOT_FOUND;
+    }
+    if method != axum::http::Method::POST {
+        return StatusCode::METHOD_NOT_ALLOWED;
+    }
     let sent = headers
         .get("x-telegram-bot-api-secret-token")
         .map(|v| v.as_bytes())
@@ -175,15 +216,8 @@ async fn take_update(State(shared): State<Shared>, headers: HeaderMap, body: Byt
     if !shared.secret.matches(sent) {
         return StatusCode::UNAUTHORIZED;
     }
-    if shared.stopped.is_stopped() {
-        // Telegram keeps the update and sends it again, to this replica or another.
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    match serde_json::from_slice::<Update>(&body) {
-        Ok(update) => match shared.updates.send(Ok(update)) {
-            Ok(()) => StatusCode::OK,
-            Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-        },
+    let update = match serde_json::from_slice::<Update>(&body) {
+        Ok(update) => update,
         Err(error) => {
             // The body may hold a customer's message: its size and where parsing
             // failed, never its text. Acknowledged, since sending it again cannot help.
@@ -194,8 +228,16 @@ async fn take_update(State(shared): State<Shared>, headers: HeaderMap, body: Byt
                 kind = ?error.classify(),
                 "a webhook body that is not an update was dropped"
             );
-            StatusCode::OK
+            return StatusCode::OK;
         }
+    };
+    match &*lock(&shared.slot) {
+        Some(slot) if !slot.stopped.is_stopped() => match slot.updates.send(Ok(update)) {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+        },
+        // Not started yet, or stopping: Telegram sends it again later.
+        _ => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -164,8 +164,9 @@ fn edited(chat: &mut Chat) -> anyhow::Result<ExitCode> {
         let Some(reply) = chat.reply(&line) else {
             break;
         };
-        if !reply.is_empty() {
-            println!("{reply}\n");
+        // Not println!: it panics when stdout is a closed pipe.
+        if !reply.is_empty() && writeln!(std::io::stdout(), "{reply}\n").is_err() {
+            break;
         }
     }
     Ok(ExitCode::SUCCESS)

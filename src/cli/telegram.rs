@@ -30,12 +30,15 @@ pub fn run(
     let live = Arc::new(Live::new(open()?, reopen));
     let _watcher = live.watch(faq_dir, WATCH_EVERY);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    let ran = runtime.block_on(async {
         let hangups = tokio::spawn(reload_on_sighup(live.clone()));
         let ran = bot::run(telegram, live, options, shutdown_signal()).await;
         hangups.abort();
         ran
-    })?;
+    });
+    // A reload still rebuilding the index must not hold up the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    ran?;
     Ok(ExitCode::SUCCESS)
 }
 
