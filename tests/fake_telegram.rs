@@ -26,6 +26,7 @@ struct Inner {
     /// Method (lower case) → how many more calls get a 429.
     fail_with_429: HashMap<String, usize>,
     fail_sends_with_502: usize,
+    slow_sends: usize,
 }
 
 /// A running fake server.
@@ -75,6 +76,11 @@ impl FakeTelegram {
     /// The next `times` sendMessage get a proxy's 502 page, not JSON.
     pub fn fail_sends_with_502(&self, times: usize) {
         self.inner.lock().unwrap().fail_sends_with_502 = times;
+    }
+
+    /// The next `times` sendMessage calls are delivered but answered 2 s late.
+    pub fn slow_sends(&self, times: usize) {
+        self.inner.lock().unwrap().slow_sends = times;
     }
 
     /// Every request so far: method (lower case) and JSON body.
@@ -154,6 +160,7 @@ async fn handle(
     };
     // Telegram reads method names case-insensitively; teloxide sends `SendMessage`.
     let method = method.to_ascii_lowercase();
+    let mut slow = false;
     let reply = {
         let mut inner = inner.lock().unwrap();
         inner.calls.push((method.clone(), body.clone()));
@@ -193,6 +200,10 @@ async fn handle(
                     )
                         .into_response();
                 }
+                if inner.slow_sends > 0 {
+                    inner.slow_sends -= 1;
+                    slow = true;
+                }
                 inner.next_message_id += 1;
                 Some(json!({
                     "message_id": inner.next_message_id, "date": 1_700_000_000,
@@ -204,6 +215,9 @@ async fn handle(
             _ => Some(json!(true)),
         }
     };
+    if slow {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     match reply {
         Some(result) => axum::Json(json!({"ok": true, "result": result})).into_response(),
         None => {

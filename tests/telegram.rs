@@ -1107,3 +1107,42 @@ async fn an_update_delivered_twice_is_answered_once() {
     assert_eq!(all.len(), 2, "the question once, then the thanks: {sent:?}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_answered_after_the_client_timeout_is_not_sent_twice() {
+    let server = FakeTelegram::start().await;
+    let scratch = Scratch::new();
+    let engine =
+        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
+    // A client that gives up after 1 s, against a server that delivers and answers in 2 s.
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let telegram = Bot::with_client(TOKEN, client).set_api_url(server.url().parse().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(bot::run(
+        telegram,
+        Arc::new(Live::fixed(engine)),
+        Options::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    server.slow_sends(1);
+    server.push(private_text(180, "es", "¿Es obligatoria la actualización?"));
+    server.wait_for("sendMessage", 1, to_chat(180)).await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let sends = server
+        .calls()
+        .into_iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"] == 180)
+        .count();
+    assert_eq!(sends, 1, "delivered once, not sent again after the timeout");
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(20), task)
+        .await
+        .expect("stops")
+        .expect("no panic")
+        .expect("ran");
+}

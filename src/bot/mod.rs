@@ -712,6 +712,12 @@ where
         };
         let wait = match &error {
             RequestError::RetryAfter(after) => after.duration(),
+            // No answer in time: Telegram may have delivered it. Sending it again would
+            // show the customer the reply twice; a reply lost is the lesser harm.
+            RequestError::Network(e) if e.is_timeout() => {
+                tracing::warn!(method, %error, "no answer in time: not sent again, it may have arrived");
+                return Err(error);
+            }
             // Network loss; a proxy's 5xx page (not JSON); Telegram's own 5xx.
             RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
                 pause

@@ -153,6 +153,10 @@ fn edited(chat: &mut Chat) -> anyhow::Result<ExitCode> {
     use rustyline::error::ReadlineError;
     let mut editor = rustyline::DefaultEditor::new()?;
     loop {
+        // Read each time: the terminal may have been resized.
+        let width = editor
+            .dimensions()
+            .map_or(80, |(columns, _)| usize::from(columns));
         let line = match editor.readline("> ") {
             Ok(line) => line,
             Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
@@ -165,6 +169,7 @@ fn edited(chat: &mut Chat) -> anyhow::Result<ExitCode> {
             break;
         };
         // Not println!: it panics when stdout is a closed pipe.
+        let reply = wrap(&reply, width.saturating_sub(1).max(20));
         if !reply.is_empty() && writeln!(std::io::stdout(), "{reply}\n").is_err() {
             break;
         }
@@ -172,9 +177,56 @@ fn edited(chat: &mut Chat) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Wraps each line of `text` at spaces to at most `width` characters (a longer word stays
+/// whole), so that long answers read well in a narrow terminal.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut column = 0;
+        for word in line.split(' ') {
+            let len = word.chars().count();
+            if column > 0 && column + 1 + len > width {
+                out.push('\n');
+                column = 0;
+            } else if column > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_to_the_width() {
+        let text = "As atualizações de ambientes de produção iniciaram em Janeiro de 2024.\n\nSim.";
+        let wrapped = wrap(text, 30);
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 30),
+            "{wrapped}"
+        );
+        assert_eq!(
+            wrapped
+                .replace('\n', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+        assert!(
+            wrapped.ends_with("\n\nSim."),
+            "blank lines kept: {wrapped:?}"
+        );
+        assert_eq!(wrap("curto", 30), "curto");
+    }
 
     #[test]
     fn commands_are_whole_words_in_any_case() {
