@@ -564,6 +564,23 @@ fn free_port() -> std::net::SocketAddr {
         .unwrap()
 }
 
+/// Runs a bot over a words-only engine that is never told to stop, and returns what `run`
+/// returned: for the failures that must end it at start. Panics if it runs on.
+async fn run_until_it_fails(telegram: Bot, options: Options) -> Result<(), bot::RunError> {
+    let scratch = Scratch::new();
+    let engine =
+        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
+    let run = bot::run(
+        telegram,
+        Arc::new(Live::fixed(engine)),
+        options,
+        std::future::pending(),
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("the bot stops at start, not later")
+}
+
 fn webhook_at(listen: std::net::SocketAddr) -> bot::Webhook {
     bot::Webhook {
         url: format!("http://{listen}/hook").parse().unwrap(),
@@ -630,23 +647,11 @@ async fn a_webhook_port_in_use_is_an_error_at_start() {
     let listen = taken.local_addr().unwrap();
     let server = FakeTelegram::start().await;
     let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
-    let scratch = Scratch::new();
-    let engine =
-        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
-    let result = tokio::time::timeout(
-        std::time::Duration::from_secs(20),
-        bot::run(
-            telegram,
-            Arc::new(Live::fixed(engine)),
-            Options {
-                webhook: Some(webhook_at(listen)),
-                ..Options::default()
-            },
-            std::future::pending(),
-        ),
-    )
-    .await
-    .expect("returns at once");
+    let options = Options {
+        webhook: Some(webhook_at(listen)),
+        ..Options::default()
+    };
+    let result = run_until_it_fails(telegram, options).await;
     match result {
         Err(bot::RunError::Listen { addr, .. }) => assert_eq!(addr, listen),
         other => panic!("expected a listen error, got {other:?}"),
@@ -716,18 +721,9 @@ fn storage_option_parses_and_rejects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_stops_the_bot_with_an_error() {
     let server = FakeTelegram::start().await;
-    let scratch = Scratch::new();
-    let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
     let telegram = Bot::new("999:WRONG").set_api_url(server.url().parse().unwrap());
-    let run = bot::run(
-        telegram,
-        Arc::new(Live::fixed(engine)),
-        Options::default(),
-        std::future::pending(),
-    );
-    let result = tokio::time::timeout(std::time::Duration::from_secs(20), run)
-        .await
-        .expect("no endless retrying of a refused token");
+    // No endless retrying of a refused token.
+    let result = run_until_it_fails(telegram, Options::default()).await;
     assert!(
         matches!(result, Err(bot::RunError::InvalidToken)),
         "{result:?}"
@@ -737,22 +733,12 @@ async fn a_refused_token_stops_the_bot_with_an_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_unanswered_log_is_an_error_at_start() {
     let server = FakeTelegram::start().await;
-    let scratch = Scratch::new();
-    let engine = Engine::open(&scratch.faq(), &scratch.index(), Settings::default()).unwrap();
     let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
     let options = Options {
         unanswered: Some("/nonexistent-folder/unanswered.jsonl".into()),
         ..Options::default()
     };
-    let run = bot::run(
-        telegram,
-        Arc::new(Live::fixed(engine)),
-        options,
-        std::future::pending(),
-    );
-    let result = tokio::time::timeout(std::time::Duration::from_secs(20), run)
-        .await
-        .expect("fails at once");
+    let result = run_until_it_fails(telegram, options).await;
     match result {
         Err(e @ bot::RunError::Unanswered { .. }) => {
             assert!(
@@ -967,9 +953,6 @@ async fn redis_storage_is_shared_survives_restarts_and_its_outage_costs_no_reply
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_redis_is_an_error_at_start() {
     let server = FakeTelegram::start().await;
-    let scratch = Scratch::new();
-    let engine =
-        Engine::open_with(&scratch.faq(), &scratch.index(), Settings::default(), None).unwrap();
     let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
     let options = Options {
         // Nothing listens there: the port was free a moment ago.
@@ -978,15 +961,8 @@ async fn an_unreachable_redis_is_an_error_at_start() {
             .unwrap(),
         ..Options::default()
     };
-    let run = bot::run(
-        telegram,
-        Arc::new(Live::fixed(engine)),
-        options,
-        std::future::pending(),
-    );
-    let result = tokio::time::timeout(std::time::Duration::from_secs(30), run)
-        .await
-        .expect("fails at start, not at the first update");
+    // At start, not at the first update.
+    let result = run_until_it_fails(telegram, options).await;
     match result {
         Err(e @ bot::RunError::Storage(_)) => {
             let text = e.to_string();

@@ -140,50 +140,40 @@ type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, std::convert::Infallible>>
 /// write that fails is lost.
 struct Forgiving(Arc<ErasedStorage<ChatState>>);
 
+/// `call`'s result, or `fallback` (logged) when it fails or takes over [`CALL_TIMEOUT`].
+async fn forgiven<T, E: std::fmt::Display>(
+    call: impl Future<Output = Result<T, E>>,
+    fallback: T,
+    what: &'static str,
+) -> Result<T, std::convert::Infallible> {
+    Ok(match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "{what}: storage unavailable");
+            fallback
+        }
+        Err(_) => {
+            tracing::warn!("{what}: storage timed out");
+            fallback
+        }
+    })
+}
+
 impl Storage<ChatState> for Forgiving {
     type Error = std::convert::Infallible;
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> Boxed<()> {
-        Box::pin(async move {
-            match tokio::time::timeout(CALL_TIMEOUT, self.0.clone().remove_dialogue(chat_id)).await
-            {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "chat state not removed: storage unavailable")
-                }
-                Err(_) => tracing::warn!("chat state not removed: storage timed out"),
-            }
-            Ok(())
-        })
+        let call = self.0.clone().remove_dialogue(chat_id);
+        Box::pin(forgiven(call, (), "chat state not removed"))
     }
 
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, state: ChatState) -> Boxed<()> {
-        Box::pin(async move {
-            let update = self.0.clone().update_dialogue(chat_id, state);
-            match tokio::time::timeout(CALL_TIMEOUT, update).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "chat state not saved: storage unavailable")
-                }
-                Err(_) => tracing::warn!("chat state not saved: storage timed out"),
-            }
-            Ok(())
-        })
+        let call = self.0.clone().update_dialogue(chat_id, state);
+        Box::pin(forgiven(call, (), "chat state not saved"))
     }
 
     fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> Boxed<Option<ChatState>> {
-        Box::pin(async move {
-            match tokio::time::timeout(CALL_TIMEOUT, self.0.clone().get_dialogue(chat_id)).await {
-                Ok(Ok(state)) => Ok(state),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "answering without the chat's state: storage unavailable");
-                    Ok(None)
-                }
-                Err(_) => {
-                    tracing::warn!("answering without the chat's state: storage timed out");
-                    Ok(None)
-                }
-            }
-        })
+        let call = self.0.clone().get_dialogue(chat_id);
+        Box::pin(forgiven(call, None, "answering without the chat's state"))
     }
 }
