@@ -35,6 +35,7 @@ pub mod analysis;
 #[cfg(feature = "telegram")]
 pub mod bot;
 pub mod confidence;
+pub mod conversation;
 pub mod detect;
 mod embed;
 pub mod engine;

@@ -100,6 +100,12 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Greetings and thanks get small talk back, not Customer Care: a conversation, not a
+    /// question nobody could answer.
+    pub fn is_small_talk(self) -> bool {
+        matches!(self, Reason::Greeting | Reason::Thanks)
+    }
+
     /// Stable snake_case name, for logs and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -272,7 +272,7 @@ fn chat_says_which_numbers_can_be_picked() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("choose a number from 1 to"), "{text}");
+    assert!(text.contains("Escolha um número de 1 a"), "{text}");
 }
 
 #[test]

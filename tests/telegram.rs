@@ -401,7 +401,7 @@ async fn escalations_are_logged_masked_and_reviewed() {
     assert_eq!(mode, 0o600, "customers' words are for the owner only");
     let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(line["lang"], "pt");
-    let review = faqbot::bot::review(&log).unwrap().report;
+    let review = faqbot::unanswered::review(&log).unwrap().report;
     assert!(review.contains("[email]"), "{review}");
 
     // A line cut short (a crash mid-write) is reported; the rest is still reviewed.
@@ -409,7 +409,7 @@ async fn escalations_are_logged_masked_and_reviewed() {
     let lines = text.lines().count();
     text.push_str("{\"time\": \"2026-");
     std::fs::write(&log, text).unwrap();
-    let review = faqbot::bot::review(&log).unwrap();
+    let review = faqbot::unanswered::review(&log).unwrap();
     assert!(review.report.contains("[email]"), "{review:?}");
     assert_eq!(review.skipped.len(), 1, "{review:?}");
     assert!(
@@ -691,9 +691,20 @@ async fn a_number_picks_an_offered_alternative() {
     let sent = bot.server.wait_for("sendMessage", 1, to_chat(141)).await;
     let first = &sent[0]["reply_markup"]["inline_keyboard"][0][0];
     let title = first["text"].as_str().unwrap().to_string();
-    bot.server.push(private_text(141, "pt-br", "1"));
+    let offered = sent[0]["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row[0]["callback_data"].is_string())
+        .count();
+    // A number none of the choices has says which numbers are; the offer stays, as in chat.
+    bot.server.push(private_text(141, "pt-br", "9"));
     let sent = bot.server.wait_for("sendMessage", 2, to_chat(141)).await;
     let text = sent[1]["text"].as_str().unwrap();
+    assert_eq!(text, format!("Escolha um número de 1 a {offered}."));
+    bot.server.push(private_text(141, "pt-br", "1"));
+    let sent = bot.server.wait_for("sendMessage", 3, to_chat(141)).await;
+    let text = sent[2]["text"].as_str().unwrap();
     assert!(text.starts_with(&format!("<b>{title}</b>")), "{text}");
     bot.stop().await;
 }

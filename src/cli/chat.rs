@@ -6,8 +6,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use faqbot::conversation::{Conversation, LangCommand, Pick, setting_name};
 use faqbot::render;
-use faqbot::{Engine, Lang, Reply};
+use faqbot::{Engine, Lang};
 
 const HELP: &str = "\
 Type a question in Portuguese or Spanish. Commands:
@@ -22,11 +23,9 @@ A number picks one of the entries just offered.";
 enum Input<'a> {
     Quit,
     Help,
-    /// `/lang` with its argument, if any.
-    Lang(Option<&'a str>),
+    /// `/lang` with its argument, empty if none.
+    Lang(&'a str),
     Unknown(&'a str),
-    /// A number, when entries were offered.
-    Pick(usize),
     Question(&'a str),
     Blank,
 }
@@ -34,7 +33,7 @@ enum Input<'a> {
 impl<'a> Input<'a> {
     /// Commands are whole words, case-insensitive: `/LANG es` is `/lang`, `/language es`
     /// is an unknown command, not `/lang` with "uage es".
-    fn parse(text: &'a str, offered: usize) -> Input<'a> {
+    fn parse(text: &'a str) -> Input<'a> {
         let text = text.trim();
         if text.is_empty() {
             return Input::Blank;
@@ -43,7 +42,6 @@ impl<'a> Input<'a> {
             let (word, arg) = command
                 .split_once(char::is_whitespace)
                 .map_or((command, ""), |(w, a)| (w, a.trim()));
-            let arg = (!arg.is_empty()).then_some(arg);
             return match word.to_ascii_lowercase().as_str() {
                 "quit" | "exit" | "q" => Input::Quit,
                 "help" | "start" | "?" => Input::Help,
@@ -51,80 +49,56 @@ impl<'a> Input<'a> {
                 _ => Input::Unknown(word),
             };
         }
-        match text.parse::<usize>() {
-            Ok(n) if offered > 0 => Input::Pick(n),
-            _ => Input::Question(text),
-        }
+        Input::Question(text)
     }
 }
 
 /// The conversation's state between lines.
 struct Chat<'e> {
     engine: &'e Engine,
-    lang: Option<Lang>,
-    /// The entries last offered, in `offered_lang`.
-    offered: Vec<String>,
-    offered_lang: Lang,
+    talk: Conversation,
 }
 
 impl Chat<'_> {
     /// The reply to one line; `None` ends the conversation.
     fn reply(&mut self, line: &str) -> Option<String> {
-        Some(match Input::parse(line, self.offered.len()) {
+        if let Some(pick) = self.talk.pick(self.engine, line) {
+            return Some(match pick {
+                Pick::Entry(entry) => render::entry_plain(&entry),
+                Pick::OutOfRange { count } => render::pick_range(self.offer_lang(), count),
+            });
+        }
+        Some(match Input::parse(line) {
             Input::Quit => return None,
             Input::Blank => String::new(),
             Input::Help => HELP.to_string(),
             Input::Unknown(word) => format!("unknown command /{word}\n{HELP}"),
-            Input::Lang(None) => format!("lang: {}", self.lang.map_or("auto", Lang::code)),
-            Input::Lang(Some(arg)) => {
-                match arg.to_ascii_lowercase().as_str() {
-                    "auto" => self.lang = None,
-                    other => match other.parse::<Lang>() {
-                        Ok(lang) => self.lang = Some(lang),
-                        Err(err) => return Some(format!("{err}: use /lang pt, es or auto")),
-                    },
+            Input::Lang(arg) => match LangCommand::parse(arg) {
+                LangCommand::Invalid => {
+                    format!("unknown language {arg:?}: use /lang pt, es or auto")
                 }
-                format!("lang: {}", self.lang.map_or("auto", Lang::code))
-            }
-            Input::Pick(n) => match self
-                .offered
-                .get(n.wrapping_sub(1))
-                .and_then(|id| self.engine.entry(self.offered_lang, id))
-            {
-                Some(entry) => render::entry_plain(&entry),
-                None => format!("choose a number from 1 to {}", self.offered.len()),
+                command => {
+                    self.talk.lang_command(command);
+                    format!("lang: {}", setting_name(self.talk.lang))
+                }
             },
-            Input::Question(text) => {
-                let reply = self.engine.ask_in(text, self.lang);
-                self.offered.clear();
-                match &reply {
-                    Reply::Answer(answer) if answer.suggest => {
-                        self.offered_lang = answer.lang;
-                        self.offered = ids(answer.alternatives.iter().map(|c| &c.entry.id));
-                    }
-                    Reply::Clarify(clarify) => {
-                        self.offered_lang = clarify.lang;
-                        self.offered = ids(clarify.choices.iter().map(|c| &c.entry.id));
-                    }
-                    _ => {}
-                }
-                render::reply_plain(&reply)
-            }
+            Input::Question(text) => render::reply_plain(&self.talk.ask(self.engine, text)),
         })
     }
-}
 
-fn ids<'a>(ids: impl Iterator<Item = &'a faqbot::EntryId>) -> Vec<String> {
-    ids.map(ToString::to_string).collect()
+    fn offer_lang(&self) -> Lang {
+        self.talk
+            .offer
+            .as_ref()
+            .map_or(Lang::Pt, |offer| offer.lang)
+    }
 }
 
 /// Reads lines until end of input or `/quit`.
 pub fn run(engine: &Engine, lang: Option<Lang>) -> anyhow::Result<ExitCode> {
     let mut chat = Chat {
         engine,
-        lang,
-        offered: Vec::new(),
-        offered_lang: lang.unwrap_or(Lang::Pt),
+        talk: Conversation::new(lang),
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "faqbot: pergunte / pregunte (/help, /quit)")?;
@@ -230,15 +204,14 @@ mod tests {
 
     #[test]
     fn commands_are_whole_words_in_any_case() {
-        assert_eq!(Input::parse("/lang es", 0), Input::Lang(Some("es")));
-        assert_eq!(Input::parse("/LANG es", 0), Input::Lang(Some("es")));
-        assert_eq!(Input::parse("/lang", 0), Input::Lang(None));
-        assert_eq!(Input::parse("/language es", 0), Input::Unknown("language"));
-        assert_eq!(Input::parse("/quit", 0), Input::Quit);
-        assert_eq!(Input::parse("/Help", 0), Input::Help);
-        assert_eq!(Input::parse("  ", 0), Input::Blank);
-        assert_eq!(Input::parse("2", 3), Input::Pick(2));
-        assert_eq!(Input::parse("2", 0), Input::Question("2"));
-        assert_eq!(Input::parse("prazo?", 3), Input::Question("prazo?"));
+        assert_eq!(Input::parse("/lang es"), Input::Lang("es"));
+        assert_eq!(Input::parse("/LANG es"), Input::Lang("es"));
+        assert_eq!(Input::parse("/lang"), Input::Lang(""));
+        assert_eq!(Input::parse("/language es"), Input::Unknown("language"));
+        assert_eq!(Input::parse("/quit"), Input::Quit);
+        assert_eq!(Input::parse("/Help"), Input::Help);
+        assert_eq!(Input::parse("  "), Input::Blank);
+        assert_eq!(Input::parse("2"), Input::Question("2"));
+        assert_eq!(Input::parse("prazo?"), Input::Question("prazo?"));
     }
 }
