@@ -15,6 +15,7 @@
 //! tantivy keeps analyzers out of the index: [`register`] must run after every open.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
@@ -23,88 +24,7 @@ use tantivy::tokenizer::{
 use unicode_normalization::UnicodeNormalization;
 
 use crate::lang::Lang;
-
-/// Words of chat Portuguese that carry no more meaning than the stop words they stand for.
-#[rustfmt::skip]
-const PT_CHAT_STOP: &[&str] = &[
-    "vc", "vcs", "voce", "voces", "pra", "pro", "pras", "pros", "tb", "tbm", "ta", "to", "ne",
-    "né", "aí", "ai", "entao", "então", "gente", "la", "lá", "ola", "olá", "oi", "sobre",
-    "alguma", "algum", "qual", "quais",
-    // The auxiliaries of the future and the passive ("vai ser atualizado", "está a ser"),
-    // and `é`, which the Snowball list lacks.
-    "ser", "é", "estar", "haver", "ir", "vai", "vão", "vou", "vamos", "irá", "irão",
-    // Verbs that frame a request rather than say what it is about.
-    "quero", "queria", "queríamos", "gostaria", "gostaríamos", "gostava", "gostávamos",
-    "saber", "entender",
-];
-/// The same for chat Spanish.
-#[rustfmt::skip]
-const ES_CHAT_STOP: &[&str] = &[
-    "ud", "uds", "usted", "ustedes", "porfa", "entonces", "pues", "hola", "oye", "acerca",
-    "alguna", "alguno", "cual", "cuál", "cuales", "cuáles",
-    // The auxiliaries of the future and the passive ("se va a actualizar").
-    "ser", "estar", "haber", "ir", "va", "van", "voy", "vamos", "irá", "irán",
-    // Verbs that frame a request rather than say what it is about.
-    "quiero", "quería", "queríamos", "quisiera", "quisiéramos", "gustaría", "saber",
-    "entender",
-];
-
-/// Chat shorthands of Portuguese and the words they stand for: customers type `qdo` and
-/// `infra`, the page says `quando` and `infraestrutura`.
-#[rustfmt::skip]
-const PT_SHORTHANDS: &[(&str, &str)] = &[
-    ("q", "que"), ("oq", "oque"), ("pq", "porque"), ("porquê", "porque"),
-    ("qd", "quando"), ("qdo", "quando"), ("qnd", "quando"), ("qndo", "quando"),
-    ("qto", "quanto"), ("qnto", "quanto"), ("qnt", "quanto"), ("qtos", "quantos"),
-    ("qntos", "quantos"), ("qtas", "quantas"), ("qq", "qualquer"), ("n", "não"),
-    ("ñ", "não"), ("msg", "mensagem"), ("msgs", "mensagens"), ("hj", "hoje"),
-    ("agr", "agora"), ("dps", "depois"), ("mt", "muito"), ("mto", "muito"), ("td", "tudo"),
-    ("tds", "todos"), ("ngm", "ninguém"), ("nd", "nada"), ("infra", "infraestrutura"),
-    ("info", "informação"), ("infos", "informações"), ("config", "configuração"),
-];
-/// The same for Spanish.
-#[rustfmt::skip]
-const ES_SHORTHANDS: &[(&str, &str)] = &[
-    ("buenas", "hola"), ("q", "que"), ("k", "que"), ("porq", "porqué"), ("pq", "porqué"),
-    ("xq", "porqué"),
-    ("cdo", "cuando"), ("qdo", "cuando"), ("cto", "cuánto"), ("ctos", "cuántos"),
-    ("x", "por"), ("d", "de"), ("pa", "para"), ("tmb", "también"), ("tb", "también"),
-    ("msj", "mensaje"), ("msje", "mensaje"), ("msjs", "mensajes"), ("dnd", "dónde"),
-    ("nd", "nada"), ("infra", "infraestructura"), ("info", "información"),
-    ("config", "configuración"), ("ñ", "no"),
-];
-
-/// Two-word question words of Portuguese and the one word they become; greetings that open
-/// a question ("bom dia, …") become the greeting stop word.
-const PT_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
-    ("o", "que", "oque"),
-    ("o", "quê", "oque"),
-    ("por", "que", "porque"),
-    ("por", "quê", "porque"),
-    ("bom", "dia", "olá"),
-    ("boa", "tarde", "olá"),
-    ("boa", "noite", "olá"),
-];
-/// The same for Spanish (`buenas` alone is already `hola`).
-const ES_QUESTION_PAIRS: &[(&str, &str, &str)] = &[
-    ("por", "qué", "porqué"),
-    ("por", "que", "porqué"),
-    ("buenos", "días", "hola"),
-    ("buenos", "dias", "hola"),
-    ("buen", "día", "hola"),
-    ("buen", "dia", "hola"),
-    ("hola", "tardes", "hola"),
-    ("hola", "noches", "hola"),
-];
-
-/// Words the Snowball lists drop that tell what is asked: question words (`quando` is the
-/// timeline, `quem` the customers affected) and negation (`posso não migrar?` is opting out).
-const KEEP: &[&str] = &[
-    "quando", "quem", "cuando", "quien", "quién", "cuándo", "não", "nao",
-];
-/// Spanish negation, and the accented "what" and "why" of questions; not in [`KEEP`]
-/// because Portuguese `no` is "in the".
-const KEEP_ES: &[&str] = &["no", "qué", "porqué"];
+use crate::locale;
 
 /// The name under which the analyzer of `lang` is registered in tantivy.
 pub fn analyzer_name(lang: Lang) -> &'static str {
@@ -121,26 +41,16 @@ fn stemmer_language(lang: Lang) -> Language {
     }
 }
 
-/// Stop words of `lang`, accented as the list gives them and folded as chat writes them.
+/// Stop words of `lang` (the Snowball list and chat's own, less the kept words), accented
+/// as the lists give them and folded as chat writes them.
 pub fn stop_words(lang: Lang) -> HashSet<String> {
-    let (base, chat): (&[&str], &[&str]) = match lang {
-        Lang::Pt => (tantivy_stop_words(lang), PT_CHAT_STOP),
-        Lang::Es => (tantivy_stop_words(lang), ES_CHAT_STOP),
-    };
-    base.iter()
-        .chain(chat)
-        .filter(|w| !(KEEP.contains(w) || lang == Lang::Es && KEEP_ES.contains(w)))
+    let locale = locale::of(lang);
+    let kept: Vec<&str> = locale::words(locale.kept_words).collect();
+    locale::words(locale.stop_words)
+        .chain(locale::words(locale.chat_stop_words))
+        .filter(|w| !kept.contains(w))
         .flat_map(|w| [w.to_string(), fold(w)])
         .collect()
-}
-
-fn tantivy_stop_words(lang: Lang) -> &'static [&'static str] {
-    // tantivy exposes its lists only through the filter; these are the Snowball lists it
-    // ships, kept here so that folded forms can be derived from them.
-    match lang {
-        Lang::Pt => crate::stopwords::PORTUGUESE,
-        Lang::Es => crate::stopwords::SPANISH,
-    }
 }
 
 /// The full analyzer of `lang`: what the index and the questions go through.
@@ -198,35 +108,35 @@ pub struct ChatTokenizer {
     chat: Option<&'static ChatWords>,
 }
 
-/// How a language's chat writes some words: the tokenizer's per-language knowledge.
+/// How a language's chat writes some words: the tokenizer's per-language knowledge, read
+/// once from the language's lists.
 struct ChatWords {
     /// Shorthand → the word it stands for.
-    shorthands: &'static [(&'static str, &'static str)],
+    shorthands: Vec<[&'static str; 2]>,
     /// Two words → the one word they become.
-    pairs: &'static [(&'static str, &'static str, &'static str)],
+    pairs: Vec<[&'static str; 3]>,
     /// The first word of a question → what it becomes there.
     opening: Option<(&'static str, &'static str)>,
 }
 
-const PT_CHAT: ChatWords = ChatWords {
-    shorthands: PT_SHORTHANDS,
-    pairs: PT_QUESTION_PAIRS,
-    opening: None,
-};
-const ES_CHAT: ChatWords = ChatWords {
-    shorthands: ES_SHORTHANDS,
-    pairs: ES_QUESTION_PAIRS,
-    opening: Some(("que", "qué")),
-};
+impl ChatWords {
+    fn read(lang: Lang) -> ChatWords {
+        let locale = locale::of(lang);
+        ChatWords {
+            shorthands: locale::rows(locale.shorthands),
+            pairs: locale::rows(locale.question_pairs),
+            opening: locale.opening,
+        }
+    }
+}
+
+static CHAT_WORDS: LazyLock<[ChatWords; 2]> = LazyLock::new(|| Lang::ALL.map(ChatWords::read));
 
 impl ChatTokenizer {
     pub fn for_lang(lang: Lang) -> ChatTokenizer {
         ChatTokenizer {
             tokens: Vec::new(),
-            chat: Some(match lang {
-                Lang::Pt => &PT_CHAT,
-                Lang::Es => &ES_CHAT,
-            }),
+            chat: Some(&CHAT_WORDS[lang.index()]),
         }
     }
 
@@ -240,7 +150,7 @@ impl ChatTokenizer {
         let mut i = 0;
         while i + 1 < self.tokens.len() {
             let (a, b) = (&self.tokens[i].text, &self.tokens[i + 1].text);
-            if let Some((_, _, joined)) = chat.pairs.iter().find(|(x, y, _)| x == a && y == b) {
+            if let Some([_, _, joined]) = chat.pairs.iter().find(|[x, y, _]| x == a && y == b) {
                 self.tokens[i + 1].text = joined.to_string();
                 self.tokens.remove(i);
             }
@@ -273,13 +183,13 @@ impl Tokenizer for ChatTokenizer {
             }
             let normalized: String = chunk.nfkc().flat_map(char::to_lowercase).collect();
             let mut start = None;
-            let shorthands = self.chat.map_or(&[][..], |chat| chat.shorthands);
+            let shorthands = self.chat.map_or(&[][..], |chat| &chat.shorthands[..]);
             let mut push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
                 let word = &normalized[from..to];
                 let word = shorthands
                     .iter()
-                    .find(|(short, _)| *short == word)
-                    .map_or(word, |(_, long)| long);
+                    .find(|[short, _]| *short == word)
+                    .map_or(word, |[_, long]| long);
                 tokens.push(Token {
                     offset_from: offset,
                     offset_to: offset + chunk.len(),

@@ -11,6 +11,8 @@
 //! held-out half (README). A confidence of 0.5 therefore means: among questions whose
 //! match looked like this one, about half got the right entry first.
 
+use crate::tuning::{CALIBRATION_ITERATIONS, CALIBRATION_RATE, FIT_ITERATIONS, FIT_RATE, L2};
+
 /// Signals of how well one entry matches one question.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Features {
@@ -145,7 +147,7 @@ impl Model {
         let n = samples.len().max(1) as f32;
         let logits: Vec<f32> = samples.iter().map(|(f, _)| self.logit(f)).collect();
         let (mut scale, mut offset) = (1.0f32, 0.0f32);
-        for _ in 0..20_000 {
+        for _ in 0..CALIBRATION_ITERATIONS {
             let (mut g_scale, mut g_offset) = (0.0, 0.0);
             for (z, (_, label)) in logits.iter().zip(samples) {
                 let p = 1.0 / (1.0 + (-(scale * z + offset)).exp());
@@ -153,8 +155,8 @@ impl Model {
                 g_scale += error * z;
                 g_offset += error;
             }
-            scale -= 0.05 * g_scale / n;
-            offset -= 0.05 * g_offset / n;
+            scale -= CALIBRATION_RATE * g_scale / n;
+            offset -= CALIBRATION_RATE * g_offset / n;
         }
         Model {
             weights: self.weights.map(|w| w * scale),
@@ -187,8 +189,6 @@ impl Model {
             .map(|x| std::array::from_fn(|k| (x[k] - mean[k]) / std[k]))
             .collect();
         let (mut w, mut b) = ([0.0f32; FEATURES], 0.0f32);
-        const RATE: f32 = 0.5;
-        const L2: f32 = 1e-3;
         for _ in 0..FIT_ITERATIONS {
             let mut gw = [0.0f32; FEATURES];
             let mut gb = 0.0;
@@ -201,19 +201,15 @@ impl Model {
                 gb += error / n;
             }
             for k in 0..FEATURES {
-                w[k] -= RATE * (gw[k] + L2 * w[k]);
+                w[k] -= FIT_RATE * (gw[k] + L2 * w[k]);
             }
-            b -= RATE * gb;
+            b -= FIT_RATE * gb;
         }
         let weights: [f32; FEATURES] = std::array::from_fn(|k| w[k] / std[k]);
         let bias = b - (0..FEATURES).map(|k| weights[k] * mean[k]).sum::<f32>();
         Model { weights, bias }
     }
 }
-
-/// Gradient steps of [`Model::fit`]: enough for the log loss to settle on a few thousand
-/// samples.
-const FIT_ITERATIONS: usize = 3_000;
 
 impl std::fmt::Display for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

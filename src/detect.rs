@@ -16,6 +16,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::analysis;
 use crate::lang::{Detected, Lang};
+use crate::locale;
+use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, SHORT_MESSAGE, WHICHLANG};
 
 /// The candidate languages; the last five are "other" to faqbot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,81 +35,23 @@ enum Cand {
 
 const CANDS: usize = 8;
 
-const WORDS: &[(Cand, &str)] = &[
-    (
-        Cand::Pt,
-        "nao voce voces vc vcs sim obrigado obrigada obg brigado valeu oi ola tchau bom boa \
-         meu minha meus minhas nosso nossa nossos nossas seu sua seus suas dele dela ele ela \
-         eles elas isso isto esse essa esses essas aquele aquela com do da dos das em ao aos \
-         pelo pela pelos pelas um uma uns umas muito muita tambem tb tbm ja ainda ate quando \
-         onde quem qual quais quanto como porque pra pro tem ter temos tenho teremos vai vao \
-         vou vamos sera serao esta estao estamos sao e eu preciso precisa precisamos precisam \
-         fazer faz posso pode podemos podem consigo acontece acontecer ficar fica depois antes \
-         agora hoje amanha alguma algum nenhum nenhuma nada coisa gente ne ta ai entao mas ou \
-         se o os as de que no na nos num numa houver ha havera existe vou sobre minha nessa nesse \
-         nisso neste nesta disso desse dessa daquele pelo pela ela ele dela voces gente \
-         tambem precisamos conseguimos",
-    ),
-    (
-        Cand::Es,
-        "el los las del al y es usted ustedes ud uds nosotros nuestro nuestra nuestros \
-         nuestras mi mis tu tus su sus eso esto ese esa esos esas este estos estas con un una \
-         unos unas muy mucho mucha tambien ya todavia aun solo hasta cuando donde quien cual \
-         cuales cuanto como porque pero hay tiene tienen tengo tenemos va van voy vamos hacer \
-         hace hago puedo puede podemos pueden necesito necesita necesitamos necesitan pasa \
-         pasar despues antes ahora hoy manana algo alguna alguno ninguna ninguno nada cosa \
-         gracias hola buenos buenas dias tardes noches si que le les lo la me te se nos por \
-         para sera seran esta estan son soy estoy vez a de o en habra hubo sobre",
-    ),
-    (
-        Cand::En,
-        "the is are will be my our we you your i do does did what when who which how can \
-         could should would need needs have has this that these it to of and for with from \
-         there any about hello hi hey thanks thank please yes not get going happen us me am \
-         was were an if or at on in by up out so just still upgrade affected mandatory \
-         downtime required require during after before emails sending",
-    ),
-    (
-        Cand::Fr,
-        "le la les est sont je nous vous il elle ils ce cette ces mon ma mes notre nos votre \
-         vos pour avec dans sur une des du au aux et ou pas ne que qui quoi quand quel quelle \
-         quels quelles comment pourquoi faut dois doit peut peux pouvons avons avez ont sera \
-         seront mise jour bonjour merci oui non l d j qu c n s y est-ce faire devons des du \
-         au aux dans pour sur avec sans sous chez vers donc car quoi dont cet ton tes sa ses \
-         leur leurs je nous vous ils elles lui ne pas plus jamais rien tout tous toute toutes \
-         tres aussi encore deja toujours etre avoir dire aller voir savoir pouvoir vouloir \
-         venir devoir prendre ete etait avait fait dit peut doit faut veut ont alors apres \
-         avant depuis pendant",
-    ),
-    (
-        Cand::It,
-        "il lo gli la le della delle dello dei degli del che non sono siamo e questo questa \
-         questi quello quella mio mia nostro nostra vostro per con su da di uno una un quando \
-         come cosa perche chi quale quali posso possiamo devo dobbiamo sara saranno ci ciao \
-         grazie buongiorno si l aggiornamento obbligatorio nel nella sul sulla ho abbiamo \
-         bisogno fare gli di tra fra ed anche cui dove perche tuo tua loro io lui lei noi voi \
-         sei siete erano stato stata hai hanno avete fatto detto andare essere avere molto \
-         tutto tutti gia ancora dopo oggi domani ieri piu meno bene male",
-    ),
-    (
-        Cand::De,
-        "der die das den dem des ist sind wird werden ich wir sie es und oder nicht kein \
-         keine ein eine einen mit fur von zu auf bei wann was wer wie warum welche muss \
-         mussen kann konnen unser unsere mein meine ihr ihre hallo danke bitte ja nein gibt \
-         auch noch schon dieser diese dieses wahrend nach uns betroffen",
-    ),
-    (
-        Cand::Ca,
-        "el la els les de del dels a al als i es son som jo nosaltres vosaltres ells elles \
-         meu meva nostre nostra vostre amb per que quan quin quina quins quines com on perque \
-         aquest aquesta aquests aquestes aixo hem heu han puc podem pot cal fara sera molt \
-         tambe pero si no gracies bon dia l d s n actualitzacio caldra farem fer quant \
-         temps quins aixo amb pels pel aquests aquestes meva teva seva nostres vostres hi ho \
-         ens doncs gaire gens avui dema ahir encara ningu algu tinc tenen tenim fet diu vaig \
-         vam havia hauria soc eren sense despres mentre segons altre altres mateix \
-         qualsevol llavors aleshores molt tots totes",
-    ),
-];
+/// The detector words of every language it tells apart.
+fn word_lists() -> impl Iterator<Item = (Cand, &'static str)> {
+    let faq = [(Cand::Pt, Lang::Pt), (Cand::Es, Lang::Es)]
+        .map(|(cand, lang)| (cand, locale::of(lang).detector_words));
+    let others = locale::OTHER_DETECTOR_WORDS.iter().map(|&(code, list)| {
+        let cand = match code {
+            "en" => Cand::En,
+            "fr" => Cand::Fr,
+            "it" => Cand::It,
+            "de" => Cand::De,
+            "ca" => Cand::Ca,
+            _ => Cand::Xx,
+        };
+        (cand, list)
+    });
+    faq.into_iter().chain(others)
+}
 
 /// Endings that mark a language, on folded words.
 const SUFFIXES: &[(&str, Cand, f32)] = &[
@@ -167,17 +111,6 @@ const LETTERS: &[(char, Cand, f32)] = &[
     ('·', Cand::Ca, 3.0),
 ];
 
-/// Weight of a word that only one FAQ language uses.
-const FAQ_WORD: f32 = 0.8;
-/// The most the FAQ's words can add to one language: they tell a two-word question's
-/// language, but the pages share words with Catalan, French and Italian, and in a long
-/// message in those languages they would add up to a wrong Portuguese or Spanish.
-const FAQ_WORDS_MAX: f32 = 0.8;
-/// Up to this many words, a message of FAQ words only is in a FAQ language.
-const SHORT_MESSAGE: usize = 3;
-/// Weight of whichlang's vote.
-const WHICHLANG: f32 = 0.6;
-
 /// Detects pt, es or other; built once from the FAQ's own words.
 #[derive(Clone, Debug)]
 pub struct Detector {
@@ -192,11 +125,11 @@ impl Detector {
     /// `faq_words[lang]`: every word of that language's entries, alternates and synonyms.
     pub fn new(faq_words: [HashSet<String>; 2]) -> Detector {
         let mut words: HashMap<&'static str, Vec<Cand>> = HashMap::default();
-        for (cand, list) in WORDS {
-            for word in list.split_whitespace() {
+        for (cand, list) in word_lists() {
+            for word in locale::words(list) {
                 let cands = words.entry(word).or_default();
-                if !cands.contains(cand) {
-                    cands.push(*cand);
+                if !cands.contains(&cand) {
+                    cands.push(cand);
                 }
             }
         }

@@ -73,12 +73,7 @@ pub struct Classifier {
     bias: Vec<f32>,
 }
 
-/// Training of the classifier: full-batch gradient descent on the cross-entropy, L2
-/// regularized. Centered e5 vectors are small (norm about 0.5), hence the scale.
-const CLASSIFIER_SCALE: f32 = 4.0;
-const CLASSIFIER_STEPS: usize = 300;
-const CLASSIFIER_RATE: f32 = 0.5;
-const CLASSIFIER_L2: f32 = 1e-3;
+use crate::tuning::{CLASSIFIER_RATE, CLASSIFIER_SCALE, CLASSIFIER_STEPS, L2 as CLASSIFIER_L2};
 
 impl Classifier {
     fn train(examples: &[(&Embedding, usize)], classes: usize) -> Classifier {

@@ -31,13 +31,7 @@ use crate::semantic::Encoder;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "faqbot.json";
-/// Build folders older than this are left over from a crashed build.
-const STALE_BUILD: Duration = Duration::from_secs(3600);
-/// A generation that is not current is removed once it is this old: another process may
-/// have built it a moment ago and be opening it.
-const RETIRED_GENERATION: Duration = Duration::from_secs(60);
-/// Younger retired generations kept at most, so that a burst of edits cannot pile them up.
-const RETIRED_KEPT: usize = 3;
+use crate::tuning::{RETIRED_GENERATION, RETIRED_KEPT, STALE_BUILD};
 
 /// The index fields, by role.
 #[derive(Clone, Copy, Debug)]

@@ -45,12 +45,13 @@ pub mod faq;
 pub mod index;
 pub mod lang;
 pub mod live;
+pub mod locale;
 pub mod markdown;
 pub mod render;
 pub mod reply;
 pub mod semantic;
 mod smalltalk;
-mod stopwords;
+pub mod tuning;
 pub mod unanswered;
 
 pub use engine::{Engine, Matcher, Outcome, Ranking, Scored, Settings};

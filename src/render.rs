@@ -9,84 +9,11 @@ use crate::lang::Lang;
 use crate::markdown::{Block, Inline};
 use crate::reply::{Reason, Reply};
 
-/// Fixed phrases in one language.
-pub struct Messages {
-    pub did_you_mean: &'static str,
-    /// The answer to thanks.
-    pub thanks: &'static str,
-    /// Opens the choices offered when no entry is sure enough.
-    pub clarify: &'static str,
-    pub not_sure: &'static str,
-    pub out_of_scope: &'static str,
-    pub greeting: &'static str,
-    pub empty: &'static str,
-    pub other_language: &'static str,
-    pub contact: &'static str,
-    pub text_only: &'static str,
-    pub lang_set: &'static str,
-    pub lang_usage: &'static str,
-    /// After a number none of the offered entries has; followed by the highest number.
-    pub pick_range: &'static str,
-    pub command_start: &'static str,
-    pub command_lang: &'static str,
-    /// Example questions shown by /start and /help.
-    pub examples: [&'static str; 4],
-}
+pub use crate::locale::Messages;
 
 /// The phrases of `lang`.
 pub fn messages(lang: Lang) -> &'static Messages {
-    match lang {
-        Lang::Pt => &Messages {
-            did_you_mean: "Você quis dizer…",
-            thanks: "De nada! Se tiver outra pergunta sobre a atualização, é só escrever.",
-            clarify: "Não tenho certeza do que você procura. É sobre um destes?",
-            not_sure: "Não tenho certeza de ter entendido a sua pergunta.",
-            out_of_scope: "Essa pergunta não está coberta pelas perguntas frequentes sobre a \
-                           atualização da infraestrutura de envio de email.",
-            greeting: "Olá! Pergunte o que quiser sobre a atualização da infraestrutura de \
-                       envio de email do Campaign.",
-            empty: "Não recebi nenhuma pergunta. Escreva a sua dúvida sobre a atualização.",
-            other_language: "Respondo em português e espanhol.",
-            contact: "Para qualquer outra pergunta, entre em contato com",
-            text_only: "Por enquanto só entendo mensagens de texto. Escreva a sua pergunta.",
-            lang_set: "Idioma das respostas:",
-            lang_usage: "Use /lang pt, /lang es ou /lang auto.",
-            pick_range: "Escolha um número de 1 a",
-            command_start: "Apresentação e exemplos de perguntas",
-            command_lang: "Idioma das respostas: pt, es ou auto",
-            examples: [
-                "A atualização é obrigatória?",
-                "Quando os ambientes de produção serão atualizados?",
-                "Vou conseguir enviar emails durante a atualização?",
-                "Preciso fazer alguma coisa?",
-            ],
-        },
-        Lang::Es => &Messages {
-            did_you_mean: "¿Quisiste decir…?",
-            thanks: "¡De nada! Si tienes otra pregunta sobre la actualización, escríbeme.",
-            clarify: "No estoy seguro de lo que buscas. ¿Es sobre alguno de estos?",
-            not_sure: "No estoy seguro de haber entendido tu pregunta.",
-            out_of_scope: "Esa pregunta no está cubierta por las preguntas frecuentes sobre la \
-                           actualización de la infraestructura de envío de correo electrónico.",
-            greeting: "¡Hola! Pregunta lo que quieras sobre la actualización de la \
-                       infraestructura de envío de correo electrónico de Campaign.",
-            empty: "No recibí ninguna pregunta. Escribe tu duda sobre la actualización.",
-            other_language: "Respondo en portugués y en español.",
-            contact: "Para cualquier otra pregunta, comunícate con",
-            text_only: "Por ahora solo entiendo mensajes de texto. Escribe tu pregunta.",
-            lang_set: "Idioma de las respuestas:",
-            lang_usage: "Usa /lang pt, /lang es o /lang auto.",
-            pick_range: "Elige un número del 1 al",
-            command_start: "Presentación y ejemplos de preguntas",
-            command_lang: "Idioma de las respuestas: pt, es o auto",
-            examples: [
-                "¿Es obligatoria la actualización?",
-                "¿Cuándo se actualizan los entornos de producción?",
-                "¿Podré enviar correos durante la actualización?",
-                "¿Tengo que hacer algo?",
-            ],
-        },
-    }
+    &crate::locale::of(lang).messages
 }
 
 impl Messages {

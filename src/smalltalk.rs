@@ -1,21 +1,7 @@
 //! Greetings and thanks: a message made only of them is small talk, not a question.
 
 use crate::analysis;
-
-/// Folded words that greet, thank or take leave in pt, es or en, the fillers that go with
-/// them ("tudo bem", "muchas gracias", "thank you"), and a bare yes or no: a reply in a
-/// conversation, never a question about the upgrade.
-const WORDS: &str = "oi ola opa hey hi hello bom boa dia dias tarde tardes noite noches noche \
-    buenos buenas obrigado obrigada obg brigado valeu vlw tchau ate logo mais blz beleza \
-    tudo bem td como vai esta voce vc pessoal equipe gente hola gracias muchas mil saludos \
-    chao adios que tal hasta luego pronto thanks thank you bye good morning afternoon evening \
-    e y a muito muita agradeco agradezco perfeito perfecto otimo excelente genial ok okay \
-    certo entendi vale listo sim nao n s no ñ si yes nope pela pelo ajuda ayuda por la el \
-    su tu sua tua";
-
-/// Folded words that thank: a message of small talk with one of them gets "you're welcome".
-const THANKS: &str = "obrigado obrigada obg brigado valeu vlw gracias thanks thank agradeco \
-    agradezco";
+use crate::locale;
 
 /// What a message of small talk is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +17,7 @@ pub fn classify(text: &str) -> Option<SmallTalk> {
     }
     let thanks = analysis::words(text)
         .iter()
-        .any(|w| THANKS.split_whitespace().any(|t| t == analysis::fold(w)));
+        .any(|w| locale::THANKS.contains(&analysis::fold(w).as_str()));
     Some(if thanks {
         SmallTalk::Thanks
     } else {
@@ -45,7 +31,7 @@ pub fn is_smalltalk(text: &str) -> bool {
     !words.is_empty()
         && words.iter().all(|w| {
             let folded = analysis::fold(w);
-            WORDS.split_whitespace().any(|s| s == folded)
+            locale::SMALL_TALK.contains(&folded.as_str())
         })
 }
 

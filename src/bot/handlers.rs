@@ -20,6 +20,7 @@ use crate::lang::Lang;
 use crate::live::Live;
 use crate::render;
 use crate::reply::{Escalation, Reply};
+use crate::tuning;
 use crate::unanswered::{UnansweredLog, mask_personal_data};
 
 /// In groups the bot speaks only when mentioned, replied to, or given a command that is not
@@ -290,7 +291,7 @@ pub(super) async fn inline_lookup(bot: FaqBot, q: InlineQuery, live: Arc<Live>) 
         let (lang, hits) = engine.search(&q.query, None);
         query_lang = Some(lang);
         hits.iter()
-            .take(5)
+            .take(tuning::INLINE_RESULTS)
             .map(|hit| {
                 let html = html::entry_html(&hit.entry);
                 let html = html::split_html(&html, TELEGRAM_MAX)

@@ -33,6 +33,7 @@ mod webhook;
 
 use crate::conversation::Conversation;
 use crate::live::Live;
+use crate::tuning;
 use crate::unanswered::UnansweredLog;
 
 /// The bot as handlers see it: every outgoing request goes through Telegram's rate limits.
@@ -54,8 +55,7 @@ pub struct ChatState {
     pub answered: Vec<u32>,
 }
 
-/// How many answered update ids a chat remembers.
-pub const RECENT_UPDATES: usize = 16;
+pub use crate::tuning::RECENT_UPDATES;
 
 impl ChatState {
     pub(crate) fn answered(&mut self, update: u32) {
@@ -111,9 +111,7 @@ impl Default for Options {
             webhook: None,
             storage: StorageKind::Memory,
             limits: Limits::default(),
-            // Under systemd's and Docker's default stop timeouts (90 s and 10 s are the
-            // defaults; deploy/faqbot.service gives 30 s).
-            shutdown_deadline: Duration::from_secs(8),
+            shutdown_deadline: tuning::SHUTDOWN_DEADLINE,
         }
     }
 }
@@ -188,7 +186,7 @@ where
     });
     // Starting asks Telegram who the bot is; a network or server failure there is retried
     // with growing pauses, never a reason to exit.
-    let mut pause = Duration::from_secs(1);
+    let mut pause = tuning::START_PAUSE_MIN;
     loop {
         if *stop_requested.borrow() {
             break;
@@ -237,7 +235,7 @@ where
                     _ = tokio::time::sleep(pause) => {}
                     _ = stop_requested.changed() => {}
                 }
-                pause = (pause * 2).min(Duration::from_secs(60));
+                pause = (pause * 2).min(tuning::START_PAUSE_MAX);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! loss and server errors until a deadline.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, ParseMode};
@@ -44,11 +44,7 @@ pub(super) async fn send_html(
     .map(drop)
 }
 
-/// How long a reply is retried before it is given up (and logged as lost): minutes, so that
-/// a Telegram or network outage of a few minutes delays replies instead of losing them.
-const DELIVERY_DEADLINE: Duration = Duration::from_secs(600);
-/// The longest pause between two tries.
-const RETRY_PAUSE_MAX: Duration = Duration::from_secs(30);
+use crate::tuning::{DELIVERY_DEADLINE, RETRY_PAUSE_MAX, RETRY_PAUSE_MIN};
 
 /// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx, with
 /// growing pauses, until [`DELIVERY_DEADLINE`]; other errors are final.
@@ -58,7 +54,7 @@ where
     Fut: Future<Output = Result<T, RequestError>>,
 {
     let started = Instant::now();
-    let mut pause = Duration::from_millis(200);
+    let mut pause = RETRY_PAUSE_MIN;
     for attempt in 1.. {
         let error = match send().await {
             Ok(value) => return Ok(value),

@@ -8,18 +8,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use teloxide::dispatching::dialogue::{ErasedStorage, InMemStorage, Storage};
 use teloxide::types::ChatId;
 
 use super::ChatState;
 
-/// How long the check at start waits for the store.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long one read or write may take once running: a hung store costs the chat's state
-/// after this, not the reply.
-const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::tuning::{STORE_CALL_TIMEOUT as CALL_TIMEOUT, STORE_PROBE_TIMEOUT as PROBE_TIMEOUT};
 
 /// Where per-chat state lives: in memory (one process), or in a store replicas share.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

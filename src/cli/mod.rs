@@ -76,7 +76,7 @@ enum Command {
         #[arg(long, value_name = "pt|es")]
         lang: Option<Lang>,
         /// How many entries to list.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = faqbot::tuning::SEARCH_RESULTS)]
         top: usize,
         /// Print one JSON object per entry.
         #[arg(long)]

@@ -14,9 +14,6 @@ use teloxide::prelude::Requester;
 const TOKEN: &str = "TELOXIDE_TOKEN";
 const API_URL: &str = "TELOXIDE_API_URL";
 
-/// How often the FAQ folder is scanned for edits.
-const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
 pub fn run(
     open: impl FnOnce() -> anyhow::Result<Engine>,
     reopen: impl Fn() -> faqbot::Result<Engine> + Send + Sync + 'static,
@@ -28,7 +25,7 @@ pub fn run(
         Err(code) => return Ok(code),
     };
     let live = Arc::new(Live::new(open()?, reopen));
-    let _watcher = live.watch(faq_dir, WATCH_EVERY);
+    let _watcher = live.watch(faq_dir, faqbot::tuning::WATCH_EVERY);
     let runtime = tokio::runtime::Runtime::new()?;
     let ran = runtime.block_on(async {
         let hangups = tokio::spawn(reload_on_sighup(live.clone()));

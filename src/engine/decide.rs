@@ -3,14 +3,7 @@
 use super::*;
 use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
 
-/// A runner-up this close to the answer's confidence is offered with it.
-pub(super) const CLOSE_RUNNER_UP: f32 = 0.05;
-
-/// Alternatives below this confidence are not worth offering.
-pub(super) const MIN_ALTERNATIVE: f32 = 0.05;
-
-/// Entries offered when the engine asks which one was meant.
-pub(super) const CHOICES: usize = 3;
+use crate::tuning::{CHOICES, CLOSE_RUNNER_UP, MIN_ALTERNATIVE, OUT_OF_SCOPE_COVERAGE};
 
 impl Engine {
     /// Turns a ranking into a reply with the engine's thresholds.
@@ -75,7 +68,7 @@ impl Engine {
             });
         }
         if best.confidence < settings.threshold {
-            let reason = if best.features.coverage < 0.34 {
+            let reason = if best.features.coverage < OUT_OF_SCOPE_COVERAGE {
                 Reason::OutOfScope
             } else {
                 Reason::LowConfidence
@@ -89,11 +82,9 @@ impl Engine {
             alternatives: candidates[1..]
                 .iter()
                 .filter(|s| s.confidence >= MIN_ALTERNATIVE)
-                .take(3)
+                .take(CHOICES)
                 .map(candidate)
                 .collect(),
-            // A runner-up about as likely as the answer is worth offering however sure
-            // the answer looks: the two cannot both be what was asked.
             suggest: best.confidence < settings.suggest_below
                 || candidates
                     .get(1)

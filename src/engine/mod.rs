@@ -40,18 +40,9 @@ mod spelling;
 
 use semantic::Semantic;
 
-/// Weight of the answer text against the best-matching phrasing of the question: the
-/// customer's words match how a question is asked more than how it is answered.
-const BODY_WEIGHT: f32 = 0.5;
-/// Weight of a synonym or a typo correction against the word the customer wrote.
-const SYNONYM_WEIGHT: f32 = 0.7;
-const CORRECTION_WEIGHT: f32 = 0.8;
-/// Weight of the other language's page in the combined score.
-const CROSS_WEIGHT: f32 = 0.5;
-/// Weight of BM25 (relative to the best entry's) against phrasing similarity in the ranking.
-const RANK_BM25: f32 = 0.5;
-/// Terms read from one question: a 4,000-character message is not a longer question.
-const MAX_TERMS: usize = 64;
+use crate::tuning::{
+    self, BODY_WEIGHT, CORRECTION_WEIGHT, CROSS_WEIGHT, MAX_TERMS, RANK_BM25, SYNONYM_WEIGHT,
+};
 /// Characters of a question the engine reads, as Telegram caps a message: the rest of a
 /// longer text is ignored, so no input costs more than a message does.
 pub const MAX_QUESTION_CHARS: usize = 4_096;
@@ -100,14 +91,9 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            // Chosen on the held-out half of the corpus: a wrong answer costs more than a
-            // hand-off, and 0.85 escalated every out-of-scope question there (README,
-            // "Confidence").
-            threshold: 0.85,
-            // Chosen on the training corpora: as many questions one tap away as at 0.3,
-            // with 93% of out-of-scope ones still handed off straight away.
-            clarify: 0.4,
-            suggest_below: 0.95,
+            threshold: tuning::ANSWER_THRESHOLD,
+            clarify: tuning::CLARIFY_THRESHOLD,
+            suggest_below: tuning::SUGGEST_BELOW,
             semantic_model: Model::SEMANTIC,
             lexical_model: Model::LEXICAL,
         }

@@ -10,9 +10,7 @@ use crate::confidence::Features;
 use crate::lang::Lang;
 use crate::semantic::{Embedding, Encoder, Prefix};
 
-/// Characters of a question the encoder reads: the meaning of a question is in its first
-/// sentences, and one window of the model (512 pieces) holds about this much.
-pub(super) const SEMANTIC_MAX_CHARS: usize = 1_000;
+use crate::tuning::SEMANTIC_MAX_CHARS;
 
 /// Questions whose embeddings are kept: customers ask the same short things all day.
 pub(super) const QUESTION_CACHE: usize = 4_096;
