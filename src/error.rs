@@ -30,6 +30,13 @@ pub enum Error {
         #[source]
         source: tantivy::TantivyError,
     },
+    /// An index generation's metadata (`faqbot.json`) cannot be read or written as JSON.
+    #[error("{}: not valid index metadata", path.display())]
+    Metadata {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     /// A question corpus line is malformed.
     #[error("{}:{line}: {message}", path.display())]
     Corpus {

@@ -87,10 +87,12 @@ pub struct CareLink {
 }
 
 /// Everything the FAQ folder says about one language.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LangFaq {
     pub entries: Vec<Entry>,
-    pub care: Option<CareLink>,
+    /// Required: a language without one cannot hand anyone off, so it does not load (a
+    /// stored index whose metadata lacks it is damaged, and rebuilt).
+    pub care: CareLink,
     /// Groups of words and phrases customers use interchangeably.
     pub synonyms: Vec<Vec<String>>,
     /// Questions the desk gets that no page answers: a question nearer one of them than
@@ -100,8 +102,19 @@ pub struct LangFaq {
     pub pages: usize,
 }
 
+/// One language's FAQ while its files are read: the Customer Care link may come from any
+/// page, so it is optional until the end.
+#[derive(Default)]
+struct Draft {
+    entries: Vec<Entry>,
+    care: Option<CareLink>,
+    synonyms: Vec<Vec<String>>,
+    off_topic: Vec<String>,
+    pages: usize,
+}
+
 /// The parsed FAQ folder.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Faq {
     langs: [LangFaq; 2],
 }
@@ -315,7 +328,7 @@ impl Sources {
 
     /// Parses every file into entries.
     pub fn parse(&self) -> Result<Faq> {
-        let mut langs: [LangFaq; 2] = Default::default();
+        let mut langs: [Draft; 2] = Default::default();
         let mut page_ids: BTreeMap<(Lang, String), String> = BTreeMap::new();
         for file in self.files.iter().filter(|f| f.kind == Kind::Page) {
             let page = parse_page(file)?;
@@ -351,24 +364,31 @@ impl Sources {
         for file in self.files.iter().filter(|f| f.kind == Kind::OffTopic) {
             langs[file.lang.index()].off_topic = parse_off_topic(file)?;
         }
-        for lang in Lang::ALL {
-            let faq = &langs[lang.index()];
-            if faq.entries.is_empty() {
-                return Err(Error::Layout {
-                    path: self.dir.join(lang.code()),
-                    message: "no FAQ page (*.md) for this language".into(),
-                });
-            }
-            if faq.care.is_none() {
-                return Err(Error::Layout {
-                    path: self.dir.join(lang.code()),
-                    message:
-                        "no page ends with a contact line holding a link (the Customer Care link)"
-                            .into(),
-                });
-            }
+        let [pt, es] = langs;
+        Ok(Faq {
+            langs: [self.finish(Lang::Pt, pt)?, self.finish(Lang::Es, es)?],
+        })
+    }
+
+    /// A language's draft, once every file is read: it needs entries and a Customer Care link.
+    fn finish(&self, lang: Lang, draft: Draft) -> Result<LangFaq> {
+        let layout = |message: &str| Error::Layout {
+            path: self.dir.join(lang.code()),
+            message: message.into(),
+        };
+        if draft.entries.is_empty() {
+            return Err(layout("no FAQ page (*.md) for this language"));
         }
-        Ok(Faq { langs })
+        let care = draft.care.ok_or_else(|| {
+            layout("no page ends with a contact line holding a link (the Customer Care link)")
+        })?;
+        Ok(LangFaq {
+            entries: draft.entries,
+            care,
+            synonyms: draft.synonyms,
+            off_topic: draft.off_topic,
+            pages: draft.pages,
+        })
     }
 }
 
@@ -620,15 +640,15 @@ mod tests {
                 .map(|e| e.id.as_str())
                 .collect();
             assert_eq!(ids, want, "{lang}");
-            let care = faq.lang(lang).care.as_ref().unwrap();
+            let care = &faq.lang(lang).care;
             assert!(care.url.starts_with("https://"), "{lang}: {care:?}");
         }
         assert_eq!(
-            faq.lang(Lang::Pt).care.as_ref().unwrap().label,
+            faq.lang(Lang::Pt).care.label,
             "Atendimento ao cliente Adobe"
         );
         assert_eq!(
-            faq.lang(Lang::Es).care.as_ref().unwrap().label,
+            faq.lang(Lang::Es).care.label,
             "Servicio de atención al cliente de Adobe"
         );
     }

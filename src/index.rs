@@ -385,7 +385,7 @@ fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Resu
 fn read_meta(path: &Path) -> Result<Meta> {
     let file = path.join(META);
     let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::io(&file, std::io::Error::other(e)))
+    serde_json::from_slice(&bytes).map_err(|source| Error::Metadata { path: file, source })
 }
 
 fn write_generation(faq: &Faq, fingerprint: &str, faq_dir: &Path, dir: &Path) -> Result<()> {
@@ -434,7 +434,10 @@ fn write_generation(faq: &Faq, fingerprint: &str, faq_dir: &Path, dir: &Path) ->
             .collect(),
     };
     let file = dir.join(META);
-    let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::io(&file, e.into()))?;
+    let json = serde_json::to_vec_pretty(&meta).map_err(|source| Error::Metadata {
+        path: file.clone(),
+        source,
+    })?;
     std::fs::write(&file, json).map_err(|e| Error::io(&file, e))
 }
 

@@ -359,3 +359,40 @@ fn the_last_good_index_of_another_faq_folder_is_never_served() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stderr(&out).contains("page.md"), "{}", stderr(&out));
 }
+
+#[test]
+fn stored_metadata_without_a_customer_care_link_is_damaged_never_a_panic() {
+    let s = Scratch::new();
+    assert!(s.run(&["index"], "").status.success());
+    let meta = s.index().join(s.current()).join("faqbot.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+    for lang in json["langs"].as_array_mut().unwrap() {
+        lang.as_object_mut().unwrap().remove("care");
+    }
+    std::fs::write(&meta, serde_json::to_vec(&json).unwrap()).unwrap();
+    let damaged = s.current();
+    // With the sources readable, it is rebuilt ...
+    let out = s.run(&["ask", "--json", "é obrigatório?"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("aws-faq-1"));
+    assert_ne!(s.current(), damaged);
+
+    // ... and with a broken page it is no last good index: a clear error, not a panic.
+    std::fs::write(&meta, serde_json::to_vec(&json).unwrap()).unwrap();
+    std::fs::write(s.index().join("CURRENT"), &damaged).unwrap();
+    let page = s.faq().join(PAGE);
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        text.replace("**Esta atualização é obrigatória?**", "**x"),
+    )
+    .unwrap();
+    let out = s.run(&["ask", "é obrigatório?"], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("campaign-email-infrastructure-upgrade.md:"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -345,10 +345,7 @@ impl Engine {
                 vocabulary,
                 synonyms,
                 analyzer,
-                care: faq
-                    .care
-                    .clone()
-                    .unwrap_or_else(|| unreachable!("Sources::parse requires a care link")),
+                care: faq.care.clone(),
             }
         });
         Engine {
