@@ -1,6 +1,7 @@
 //! The decision: answer, offer choices, or hand off, from a ranking and the settings.
 
-use super::*;
+use super::{Engine, Outcome, Ranking, Scored, Settings};
+use crate::lang::Lang;
 use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
 
 use crate::tuning::{CHOICES, CLOSE_RUNNER_UP, MIN_ALTERNATIVE, OUT_OF_SCOPE_COVERAGE};

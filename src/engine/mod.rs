@@ -15,13 +15,10 @@
 //! it with the phrasings' vectors, and `decide` turns a ranking into a reply. This file
 //! holds the engine's tables, the ranking that combines the signals, and the public API.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tantivy::tokenizer::TextAnalyzer;
-
-use crate::analysis;
 use crate::confidence::{Features, Model};
 use crate::detect::Detector;
 use crate::embed::Vectors;
@@ -30,19 +27,22 @@ use crate::faq::{CareLink, Entry, EntryId};
 use crate::index::Store;
 use crate::lang::{Detected, Lang};
 use crate::reply::Reply;
-use crate::semantic::{Embedding, Encoder};
+use crate::semantic::Encoder;
 use crate::smalltalk;
 
+mod concepts;
 mod decide;
+mod features;
 mod lexical;
 mod semantic;
 mod spelling;
+mod vocabulary;
 
+use concepts::Concept;
 use semantic::Semantic;
+use vocabulary::LangData;
 
-use crate::tuning::{
-    self, BODY_WEIGHT, CORRECTION_WEIGHT, CROSS_WEIGHT, MAX_TERMS, RANK_BM25, SYNONYM_WEIGHT,
-};
+use crate::tuning;
 /// Characters of a question the engine reads, as Telegram caps a message: the rest of a
 /// longer text is ignored, so no input costs more than a message does.
 pub const MAX_QUESTION_CHARS: usize = 4_096;
@@ -131,52 +131,6 @@ pub struct Ranking {
     pub outcome: Outcome,
 }
 
-/// One meaning of the question: the term the customer wrote and what it may also be.
-#[derive(Clone, Debug)]
-struct Concept {
-    terms: Vec<(String, f32)>,
-    idf: f32,
-    known: bool,
-}
-
-/// The analyzed terms of one entry.
-#[derive(Clone, Debug, Default)]
-struct EntryTerms {
-    all: HashSet<String>,
-    /// Each phrasing of the question: the title, then the alternates.
-    questions: Vec<HashSet<String>>,
-}
-
-/// Everything the engine keeps per language.
-struct LangData {
-    entries: Vec<Arc<Entry>>,
-    by_id: HashMap<EntryId, usize>,
-    terms: Vec<EntryTerms>,
-    doc_freq: HashMap<String, u32>,
-    /// Known terms: the entries' and the synonyms'.
-    vocabulary: HashSet<String>,
-    /// The same as characters, for typo correction.
-    vocabulary_chars: Vec<(String, Vec<char>)>,
-    /// Term → the phrasings (flat numbering over all entries) that contain it.
-    phrasings: HashMap<String, Vec<usize>>,
-    /// Per phrasing: its entry and its idf mass. Off-topic phrasings count as one more
-    /// entry, numbered `entries.len()`.
-    phrasing_entry: Vec<usize>,
-    phrasing_mass: Vec<f32>,
-    /// Group → member → analyzed terms.
-    synonyms: Vec<Vec<Vec<String>>>,
-    analyzer: TextAnalyzer,
-    care: CareLink,
-}
-
-impl LangData {
-    fn idf(&self, term: &str) -> f32 {
-        let n = self.entries.len() as f32;
-        let df = self.doc_freq.get(term).copied().unwrap_or(0) as f32;
-        (1.0 + n / (df + 0.5)).ln()
-    }
-}
-
 /// The answer engine over an open index.
 pub struct Engine {
     store: Store,
@@ -249,105 +203,8 @@ impl Engine {
     /// Builds the engine's in-memory tables over an open store.
     pub fn new(store: Store, settings: Settings) -> Engine {
         let mut surface: [HashSet<String>; 2] = Default::default();
-        let langs = Lang::ALL.map(|lang| {
-            let faq = store.faq().lang(lang);
-            let mut analyzer = analysis::analyzer(lang);
-            let words = &mut surface[lang.index()];
-            let mut doc_freq: HashMap<String, u32> = HashMap::default();
-            let terms: Vec<EntryTerms> = faq
-                .entries
-                .iter()
-                .map(|entry| {
-                    let body = entry.body_text();
-                    let questions: Vec<HashSet<String>> = std::iter::once(&entry.title)
-                        .chain(&entry.alternates)
-                        .map(|text| {
-                            words.extend(analysis::words(text));
-                            analysis::terms(&mut analyzer, text).into_iter().collect()
-                        })
-                        .collect();
-                    words.extend(analysis::words(&body));
-                    let mut all: HashSet<String> =
-                        analysis::terms(&mut analyzer, &body).into_iter().collect();
-                    all.extend(questions.iter().flatten().cloned());
-                    for term in &all {
-                        *doc_freq.entry(term.clone()).or_default() += 1;
-                    }
-                    EntryTerms { all, questions }
-                })
-                .collect();
-            let n = faq.entries.len() as f32;
-            let idf =
-                |t: &String| (1.0 + n / (doc_freq.get(t).copied().unwrap_or(0) as f32 + 0.5)).ln();
-            let off_topic: Vec<HashSet<String>> = faq
-                .off_topic
-                .iter()
-                .map(|text| {
-                    words.extend(analysis::words(text));
-                    analysis::terms(&mut analyzer, text).into_iter().collect()
-                })
-                .collect();
-            let mut phrasings: HashMap<String, Vec<usize>> = HashMap::default();
-            let mut phrasing_entry = Vec::new();
-            let mut phrasing_mass = Vec::new();
-            let off_topic_entry = EntryTerms {
-                all: HashSet::default(),
-                questions: off_topic,
-            };
-            for (entry, t) in terms.iter().chain([&off_topic_entry]).enumerate() {
-                for question in &t.questions {
-                    for term in question {
-                        phrasings
-                            .entry(term.clone())
-                            .or_default()
-                            .push(phrasing_entry.len());
-                    }
-                    phrasing_entry.push(entry);
-                    phrasing_mass.push(question.iter().map(idf).sum());
-                }
-            }
-            let synonyms: Vec<Vec<Vec<String>>> = faq
-                .synonyms
-                .iter()
-                .map(|group| {
-                    group
-                        .iter()
-                        .map(|member| {
-                            words.extend(analysis::words(member));
-                            analysis::terms(&mut analyzer, member)
-                        })
-                        .filter(|terms| !terms.is_empty())
-                        .collect()
-                })
-                .collect();
-            let mut vocabulary: HashSet<String> = doc_freq.keys().cloned().collect();
-            vocabulary.extend(synonyms.iter().flatten().flatten().cloned());
-            // Known off-topic words are words, not typos of the pages' words.
-            vocabulary.extend(off_topic_entry.questions.iter().flatten().cloned());
-            let entries: Vec<Arc<Entry>> = faq.entries.iter().cloned().map(Arc::new).collect();
-            let vocabulary_chars = vocabulary
-                .iter()
-                .map(|t| (t.clone(), t.chars().collect()))
-                .collect();
-            LangData {
-                vocabulary_chars,
-                phrasings,
-                phrasing_entry,
-                phrasing_mass,
-                by_id: entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.id.clone(), i))
-                    .collect(),
-                entries,
-                terms,
-                doc_freq,
-                vocabulary,
-                synonyms,
-                analyzer,
-                care: faq.care.clone(),
-            }
-        });
+        let langs = Lang::ALL
+            .map(|lang| LangData::build(store.faq().lang(lang), lang, &mut surface[lang.index()]));
         Engine {
             classes: crate::embed::classes(store.faq()),
             detector: Detector::new(surface),
@@ -431,12 +288,12 @@ impl Engine {
                 None => Outcome::OtherLanguage,
                 Some(lang) => {
                     let embedding = self.vectors().map(|(s, _)| s.embed(question));
-                    let (candidates, off_topic) =
+                    let ranked =
                         self.candidates(question, lang, detected.confidence, embedding.as_ref());
                     Outcome::Ranked {
                         lang,
-                        candidates,
-                        off_topic,
+                        candidates: ranked.ranked,
+                        off_topic: ranked.off_topic,
                     }
                 }
             }
@@ -452,7 +309,7 @@ impl Engine {
         let run = |lang: Lang| {
             (
                 lang,
-                self.candidates(query, lang, 1.0, embedding.as_ref()).0,
+                self.candidates(query, lang, 1.0, embedding.as_ref()).ranked,
             )
         };
         match lang {
@@ -463,145 +320,6 @@ impl Engine {
                 if top(&es) > top(&pt) { es } else { pt }
             }
         }
-    }
-
-    /// Ranks the entries of `lang` for `question`, best first, with confidences; and tells
-    /// whether a known off-topic question matches it better than the first entry does.
-    fn candidates(
-        &self,
-        question: &str,
-        lang: Lang,
-        lang_confidence: f32,
-        embedding: Option<&Embedding>,
-    ) -> (Vec<Scored>, bool) {
-        let searcher = self.store.reader.searcher();
-        let data = &self.langs[lang.index()];
-        let concepts = self.concepts(question, lang);
-        let semantic = embedding.and_then(|q| self.semantic_signals(lang, q));
-        if concepts.is_empty() && semantic.is_none() {
-            return (Vec::new(), false);
-        }
-        let own = self.bm25(&searcher, lang, &concepts, true);
-        let other_lang = lang.other();
-        let other_concepts = self.concepts(question, other_lang);
-        // The other page's phrasings only: its answer text adds time, not evidence.
-        let other = self.bm25(&searcher, other_lang, &other_concepts, false);
-        let other_data = &self.langs[other_lang.index()];
-        let other_top = other
-            .iter()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(&i, _)| &other_data.entries[i].id);
-
-        let mut combined: Vec<(usize, f32)> = (0..data.entries.len())
-            .map(|i| {
-                let id = &data.entries[i].id;
-                let cross = other_data
-                    .by_id
-                    .get(id)
-                    .and_then(|j| other.get(j))
-                    .copied()
-                    .unwrap_or(0.0);
-                (
-                    i,
-                    own.get(&i).copied().unwrap_or(0.0) + CROSS_WEIGHT * cross,
-                )
-            })
-            // With the encoder every entry is a candidate: a paraphrase shares no word.
-            .filter(|(_, s)| *s > 0.0 || semantic.is_some())
-            .collect();
-        combined.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-
-        // No concept: no idf mass; the ratios below then read 0, not NaN.
-        let total_idf: f32 = concepts
-            .iter()
-            .map(|c| c.idf)
-            .sum::<f32>()
-            .max(f32::EPSILON);
-        // Symmetric similarity of the question with each entry's best phrasing: the idf
-        // mass both share over the mass of both, so that a phrasing is not preferred for
-        // matching one more ubiquitous word while leaving most of itself unexplained.
-        let dice = self.phrasing_similarity(data, &concepts, total_idf);
-        let top_bm25 = combined.first().map_or(1.0, |c| c.1).max(f32::EPSILON);
-        let mut combined: Vec<(usize, f32, f32)> = combined
-            .into_iter()
-            .map(|(i, s)| {
-                let d = dice[i];
-                (i, s, d + RANK_BM25 * s / top_bm25)
-            })
-            .collect();
-        combined.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-        let concept_count = concepts.len().max(1) as f32;
-        let unknown = concepts.iter().filter(|c| !c.known).count() as f32 / concept_count;
-        let brevity = 1.0 / concept_count;
-        let mut scored: Vec<Scored> = combined
-            .iter()
-            .enumerate()
-            .map(|(rank, &(i, score, rank_score))| {
-                let best_other = combined
-                    .iter()
-                    .enumerate()
-                    .filter(|(r, _)| *r != rank)
-                    .map(|(_, c)| c.2)
-                    .fold(0.0f32, f32::max);
-                let explained = |set: &HashSet<String>| {
-                    concepts
-                        .iter()
-                        .filter(|c| c.terms.iter().any(|(t, _)| set.contains(t)))
-                        .map(|c| c.idf)
-                        .sum::<f32>()
-                        / total_idf
-                };
-                let mut features = Features {
-                    coverage: explained(&data.terms[i].all),
-                    unknown,
-                    score: score.ln_1p(),
-                    margin: if rank_score > 0.0 {
-                        (rank_score - best_other) / rank_score
-                    } else {
-                        -1.0
-                    },
-                    lang: lang_confidence,
-                    brevity,
-                    agreement: f32::from(u8::from(other_top == Some(&data.entries[i].id))),
-                    question: data.terms[i]
-                        .questions
-                        .iter()
-                        .map(explained)
-                        .fold(0.0, f32::max),
-                    ..Features::default()
-                };
-                if let Some(semantic) = &semantic {
-                    semantic.fill(i, &mut features);
-                }
-                Scored {
-                    entry: data.entries[i].clone(),
-                    confidence: self.model().predict(&features),
-                    features,
-                }
-            })
-            .collect();
-        // The final order is the calibrated confidence: it weighs how much of the question
-        // each entry explains, which the retrieval score alone mixes with term frequency.
-        // Ties keep the retrieval order (the sort is stable).
-        scored.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        scored.truncate(data.entries.len());
-        if let Some(top) = scored.first() {
-            tracing::debug!(
-                lang = lang.code(),
-                entry = %top.entry.id,
-                confidence = top.confidence,
-                features = ?top.features,
-                "ranked"
-            );
-        }
-        // The off-topic "entry" follows the real ones in the similarity table.
-        let off_topic_similarity = dice[data.entries.len()];
-        let top_similarity = scored
-            .first()
-            .and_then(|top| data.by_id.get(&top.entry.id))
-            .map_or(0.0, |&i| dice[i]);
-        let off_topic = off_topic_similarity > 0.0 && off_topic_similarity > top_similarity;
-        (scored, off_topic)
     }
 }
 

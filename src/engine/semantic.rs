@@ -1,7 +1,7 @@
 //! The meaning signals: the question's embedding (cached for repeated questions) against
 //! the phrasings' vectors and the entry classifier.
 
-use super::*;
+use super::Engine;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 //! Spelling: a question word one typo away from a term of the FAQ is read as that term.
 
-use super::*;
+use super::LangData;
 
 /// Words shorter than this are not corrected: too many neighbours.
 pub(super) const MIN_CORRECTED_LEN: usize = 5;

@@ -1,4 +1,5 @@
-//! The on-disk tantivy index: schema, build, and open-or-rebuild with an atomic swap.
+//! The on-disk tantivy index: build, and open-or-rebuild with an atomic swap. The schema,
+//! the queries and the collector are in [`search`].
 //!
 //! `index/CURRENT` names the live generation folder `gen-<fingerprint>-<nonce>`, whose
 //! `faqbot.json` records the fingerprint of the FAQ sources it was built from. A rebuild
@@ -17,9 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::Value;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
@@ -33,50 +32,10 @@ const CURRENT: &str = "CURRENT";
 const META: &str = "faqbot.json";
 use crate::tuning::{RETIRED_GENERATION, RETIRED_KEPT, STALE_BUILD};
 
-/// The index fields, by role.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Fields {
-    pub id: Field,
-    pub lang: Field,
-    /// The entry as JSON, on its answer document: what rendering needs.
-    pub entry: Field,
-    /// One phrasing of the question: the title or one alternate.
-    pub question: [Field; 2],
-    /// The answer text.
-    pub body: [Field; 2],
-}
+mod search;
 
-/// The schema, in one place: per-language text fields, each with its language's analyzer.
-///
-/// Each entry is one *answer* document (id, lang, entry, body) and one *question* document
-/// per phrasing (its title and each alternate), so that BM25 compares a question with one
-/// phrasing at a time, as QnA systems do, instead of with all of them run together.
-pub(crate) fn schema() -> (Schema, Fields) {
-    let mut builder = Schema::builder();
-    let id = builder.add_text_field("id", STRING | STORED);
-    let lang = builder.add_text_field("lang", STRING | STORED);
-    let entry = builder.add_text_field("entry", STORED);
-    let text = |lang: Lang| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(analysis::analyzer_name(lang))
-                .set_index_option(IndexRecordOption::WithFreqs),
-        )
-    };
-    let mut field = |name: &str, lang: Lang| {
-        builder.add_text_field(&format!("{name}_{}", lang.code()), text(lang))
-    };
-    let question = Lang::ALL.map(|l| field("question", l));
-    let body = Lang::ALL.map(|l| field("body", l));
-    let fields = Fields {
-        id,
-        lang,
-        entry,
-        question,
-        body,
-    };
-    (builder.build(), fields)
-}
+pub use search::EntryScores;
+use search::{DocRef, Fields, Part, schema};
 
 /// What a generation records beside the tantivy files.
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,11 +60,10 @@ fn fingerprint(sources: &Sources, encoder: Option<&Encoder>) -> String {
 /// An open index with the FAQ it was built from.
 pub struct Store {
     pub(crate) faq: Faq,
-    pub(crate) reader: IndexReader,
-    pub(crate) fields: Fields,
-    /// Which entry each document belongs to (`faq.lang(lang).entries[i]`) and whether it is
-    /// the answer document (`true`) or a question document.
-    pub(crate) docs: HashMap<DocAddress, (Lang, usize, bool)>,
+    reader: IndexReader,
+    fields: Fields,
+    /// Which entry each document belongs to, and which part of it.
+    docs: HashMap<DocAddress, DocRef>,
     /// The phrasings' embeddings, when built with a sentence encoder.
     pub(crate) vectors: Option<Vectors>,
     path: PathBuf,
@@ -303,7 +261,14 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
     let mut by_id: HashMap<(Lang, String), usize> = HashMap::new();
     for (address, entry) in entries {
         let list = &mut langs[entry.lang.index()].entries;
-        docs.insert(address, (entry.lang, list.len(), true));
+        docs.insert(
+            address,
+            DocRef {
+                lang: entry.lang,
+                entry: list.len(),
+                part: Part::Answer,
+            },
+        );
         by_id.insert((entry.lang, entry.id.to_string()), list.len());
         list.push(entry);
     }
@@ -311,7 +276,14 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         let i = by_id
             .get(&(lang, id))
             .ok_or_else(|| schema_error("question document of no entry"))?;
-        docs.insert(address, (lang, *i, false));
+        docs.insert(
+            address,
+            DocRef {
+                lang,
+                entry: *i,
+                part: Part::Question,
+            },
+        );
     }
     let langs: [LangFaq; 2] = langs
         .try_into()
