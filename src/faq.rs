@@ -151,8 +151,9 @@ struct Source {
 /// The repository's FAQ folder, built into the binary: `("<lang>/<file>", text)`.
 pub static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_faq.rs"));
 
-/// Writes [`EMBEDDED`] as a FAQ folder under `cache`, once per version of its content, and
-/// returns that folder: the default FAQ of a `faqbot` run outside the repository.
+/// Writes the FAQ built into the binary as a FAQ folder under `cache`, once per version of
+/// its content, and returns that folder: the default FAQ of a `faqbot` run outside the
+/// repository.
 pub fn embedded_dir(cache: &Path) -> Result<PathBuf> {
     let mut hash = Fnv::default();
     for (name, text) in EMBEDDED {

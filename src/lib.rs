@@ -2,23 +2,31 @@
 //! the vendor's FAQ pages, in Portuguese and Spanish, and hands everything else to the
 //! Customer Care link those pages give.
 //!
-//! The engine is a pipeline, one module per step:
+//! The engine is a pipeline, one module per step; the steps are private, [`Engine`] is the
+//! way in:
 //!
-//! - [`markdown`] parses Experience League pages; [`faq`] turns a `faq/<lang>/` folder into
+//! - `markdown` parses Experience League pages; `faq` turns a `faq/<lang>/` folder into
 //!   answer entries, alternates, synonyms and the Customer Care link;
-//! - [`analysis`] is the text pipeline (NFKC, case, stop words, accents, stemming);
-//! - [`index`] builds and opens the tantivy index, rebuilding it when the sources change;
-//! - [`detect`] tells Portuguese, Spanish and anything else apart;
-//! - [`engine`] ranks entries and decides, with [`confidence`], to answer or escalate,
-//!   giving a [`Reply`];
+//! - `analysis` is the text pipeline (NFKC, case, stop words, accents, stemming), with each
+//!   language's word lists in [`locale`];
+//! - `index` builds and opens the tantivy index, rebuilding it when the sources change; its
+//!   `search` holds the schema, the queries and the collector;
+//! - [`semantic`] is the sentence encoder; `embed` stores the phrasings' vectors;
+//! - `detect` tells Portuguese, Spanish and anything else apart;
+//! - [`engine`] ranks entries (vocabulary, concepts, spelling, lexical and semantic
+//!   signals, features) and decides, with [`confidence`], to answer, offer choices or hand
+//!   off, giving a [`Reply`]; every number it was tuned by is in [`tuning`];
 //! - [`eval`] runs a question corpus and reports accuracy and every failure;
 //! - [`live`] keeps a serving engine in step with edits of the FAQ folder.
 //!
 //! Front ends only translate between their medium and the engine:
 //!
-//! - [`render`] writes entries and replies as plain text and Telegram HTML, with the
-//!   customer-facing phrases in both languages;
+//! - [`conversation`] is what a chat remembers and how it reads a number or `/lang`, for
+//!   every front end;
+//! - [`render`] writes entries and replies for people (the walk over blocks, plain text,
+//!   the phrases of each language);
 //! - [`bot`] is the Telegram bot (teloxide), handed its `Bot` and a shutdown future;
+//! - [`unanswered`] logs the questions handed off, masked, for agents to review;
 //! - the `faqbot` binary is the command line.
 //!
 //! ```no_run
@@ -31,22 +39,22 @@
 //! # Ok(()) }
 //! ```
 
-pub mod analysis;
+mod analysis;
 #[cfg(feature = "telegram")]
 pub mod bot;
 pub mod confidence;
 pub mod conversation;
-pub mod detect;
+mod detect;
 mod embed;
 pub mod engine;
 pub mod error;
 pub mod eval;
-pub mod faq;
-pub mod index;
+mod faq;
+mod index;
 pub mod lang;
 pub mod live;
 pub mod locale;
-pub mod markdown;
+mod markdown;
 pub mod render;
 pub mod reply;
 pub mod semantic;
@@ -56,7 +64,8 @@ pub mod unanswered;
 
 pub use engine::{Engine, Matcher, Outcome, Ranking, Scored, Settings};
 pub use error::{Error, Result};
-pub use faq::{CareLink, Entry, EntryId};
+pub use faq::{CareLink, Entry, EntryId, embedded_dir};
 pub use lang::{Detected, Lang};
 pub use live::{Live, Reload};
+pub use markdown::{Block, Inline};
 pub use reply::{Answer, Candidate, Clarify, Decision, Escalation, Reason, Reply};

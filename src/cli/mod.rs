@@ -269,9 +269,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             json,
         } => output::search(&open()?, &query, lang, top, json),
         Command::Index => {
-            let store = faqbot::index::Store::rebuild(&paths.faq, &paths.index, encoder.as_deref())
+            let engine = Engine::rebuild(&paths.faq, &paths.index, settings, encoder)
                 .with_context(|| format!("cannot index {}", paths.faq.display()))?;
-            output::index(&store)
+            output::index(&engine)
         }
         Command::Eval {
             files,

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use faqbot::index::Store;
 use faqbot::render;
 use faqbot::{Engine, Lang, Matcher, Reply};
 use serde_json::{Value, json};
@@ -243,18 +242,17 @@ pub fn search(
 }
 
 /// What `faqbot index` reports.
-pub fn index(store: &Store) -> anyhow::Result<ExitCode> {
+pub fn index(engine: &Engine) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for lang in Lang::ALL {
-        let faq = store.faq().lang(lang);
         writeln!(
             out,
             "{lang}: {} entries from {} page(s)",
-            faq.entries.len(),
-            faq.pages
+            engine.entries(lang).len(),
+            engine.pages(lang)
         )?;
     }
-    writeln!(out, "index: {}", store.path().display())?;
+    writeln!(out, "index: {}", engine.generation().display())?;
     Ok(ExitCode::SUCCESS)
 }
 

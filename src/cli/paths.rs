@@ -28,7 +28,7 @@ impl Paths {
         let faq = match faq {
             Some(faq) => faq,
             None if here => "faq".into(),
-            None => faqbot::faq::embedded_dir(&cache()?)
+            None => faqbot::embedded_dir(&cache()?)
                 .context("cannot write the built-in FAQ to the cache folder")?,
         };
         let index = match index {

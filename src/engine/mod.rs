@@ -157,12 +157,38 @@ impl Engine {
         encoder: Option<Arc<Encoder>>,
     ) -> Result<Engine> {
         let store = Store::open(faq_dir, index_dir, encoder.as_deref())?;
-        let mut engine = Engine::new(store, settings);
-        engine.semantic = encoder.map(|encoder| Semantic {
+        Ok(Engine::new(store, settings).with_encoder(encoder))
+    }
+
+    /// Builds a new index generation of `faq_dir` whatever the current one, and opens it:
+    /// what `faqbot index` does. Unlike [`Engine::open_with`], a FAQ folder that cannot be
+    /// read or parsed is an error, never the last good index.
+    pub fn rebuild(
+        faq_dir: &Path,
+        index_dir: &Path,
+        settings: Settings,
+        encoder: Option<Arc<Encoder>>,
+    ) -> Result<Engine> {
+        let store = Store::rebuild(faq_dir, index_dir, encoder.as_deref())?;
+        Ok(Engine::new(store, settings).with_encoder(encoder))
+    }
+
+    fn with_encoder(mut self, encoder: Option<Arc<Encoder>>) -> Engine {
+        self.semantic = encoder.map(|encoder| Semantic {
             encoder,
             recent: Mutex::default(),
         });
-        Ok(engine)
+        self
+    }
+
+    /// How many pages the FAQ of `lang` has.
+    pub fn pages(&self, lang: Lang) -> usize {
+        self.store.faq().lang(lang).pages
+    }
+
+    /// The index generation this engine serves.
+    pub fn generation(&self) -> &Path {
+        self.store.path()
     }
 
     /// Why this engine answers from the last good index instead of the current FAQ
@@ -201,7 +227,7 @@ impl Engine {
     }
 
     /// Builds the engine's in-memory tables over an open store.
-    pub fn new(store: Store, settings: Settings) -> Engine {
+    pub(crate) fn new(store: Store, settings: Settings) -> Engine {
         let mut surface: [HashSet<String>; 2] = Default::default();
         let langs = Lang::ALL
             .map(|lang| LangData::build(store.faq().lang(lang), lang, &mut surface[lang.index()]));
@@ -224,7 +250,7 @@ impl Engine {
     }
 
     /// The index and FAQ behind the engine.
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 

@@ -67,7 +67,6 @@ pub struct Store {
     /// The phrasings' embeddings, when built with a sentence encoder.
     pub(crate) vectors: Option<Vectors>,
     path: PathBuf,
-    rebuilt: bool,
     stale: Option<Error>,
 }
 
@@ -122,11 +121,6 @@ impl Store {
     /// The generation folder in use.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Whether opening had to build the index.
-    pub fn rebuilt(&self) -> bool {
-        self.rebuilt
     }
 
     pub(crate) fn take_stale(&mut self) -> Option<Error> {
@@ -295,7 +289,6 @@ fn load(path: PathBuf, meta: Meta) -> tantivy::Result<Store> {
         docs,
         vectors: None,
         path,
-        rebuilt: false,
         stale: None,
     })
 }
@@ -347,7 +340,6 @@ fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Resu
         }
     };
     remove_old_generations(index_dir, &generation);
-    store.rebuilt = true;
     store.vectors = vectors;
     let total: usize = Lang::ALL.iter().map(|l| faq.lang(*l).entries.len()).sum();
     tracing::info!(generation = %generation, entries = total, "index built");

