@@ -121,6 +121,12 @@ pub const RETRY_PAUSE_MAX: Duration = Duration::from_secs(30);
 /// doubles up to [`START_PAUSE_MAX`].
 pub const START_PAUSE_MIN: Duration = Duration::from_secs(1);
 pub const START_PAUSE_MAX: Duration = Duration::from_secs(60);
+/// How long one `getUpdates` waits for updates (long polling), as teloxide's default.
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The first pause after a failed `getUpdates`; it doubles up to [`POLL_PAUSE_MAX`]. Short:
+/// a bot that waits a minute after Telegram recovers is deaf for that minute.
+pub const POLL_PAUSE_MIN: Duration = Duration::from_millis(500);
+pub const POLL_PAUSE_MAX: Duration = Duration::from_secs(2);
 /// How long after the shutdown signal replies still being retried may take. Under
 /// systemd's and Docker's default stop timeouts (90 s and 10 s; deploy/faqbot.service
 /// gives 30 s).

@@ -26,6 +26,7 @@ struct Inner {
     /// Method (lower case) → how many more calls get a 429.
     fail_with_429: HashMap<String, usize>,
     fail_sends_with_502: usize,
+    fail_updates_with_500: usize,
     slow_sends: usize,
 }
 
@@ -76,6 +77,11 @@ impl FakeTelegram {
     /// The next `times` sendMessage get a proxy's 502 page, not JSON.
     pub fn fail_sends_with_502(&self, times: usize) {
         self.inner.lock().unwrap().fail_sends_with_502 = times;
+    }
+
+    /// The next `times` getUpdates get Telegram's own 500.
+    pub fn fail_updates_with_500(&self, times: usize) {
+        self.inner.lock().unwrap().fail_updates_with_500 = times;
     }
 
     /// The next `times` sendMessage calls are delivered but answered 2 s late.
@@ -179,6 +185,16 @@ async fn handle(
                 "can_join_groups": true, "can_read_all_group_messages": false,
                 "supports_inline_queries": true, "has_main_web_app": false,
             })),
+            "getupdates" if inner.fail_updates_with_500 > 0 => {
+                inner.fail_updates_with_500 -= 1;
+                return (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(json!({
+                        "ok": false, "error_code": 500, "description": "Internal Server Error",
+                    })),
+                )
+                    .into_response();
+            }
             "getupdates" => {
                 let offset = body["offset"].as_i64().unwrap_or(0);
                 inner

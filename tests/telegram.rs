@@ -1133,3 +1133,27 @@ async fn a_reply_answered_after_the_client_timeout_is_not_sent_twice() {
         .expect("no panic")
         .expect("ran");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_resumes_within_seconds_after_telegram_answers_500() {
+    let server = FakeTelegram::start().await;
+    let bot = Running::start_with(Options::default(), server.clone()).await;
+    server.wait_for("getUpdates", 1, |_| true).await;
+    // Four 500s in a row, then Telegram is back: teloxide's own polling slept 10 s per 500
+    // and backed off to 8 s, deaf for about a minute.
+    server.fail_updates_with_500(4);
+    server.push(private_text(151, "pt-br", "a atualização é obrigatória?"));
+    let started = std::time::Instant::now();
+    let sent = server.wait_for("sendMessage", 1, to_chat(151)).await;
+    let waited = started.elapsed();
+    assert!(sent[0]["text"].as_str().unwrap().contains("obrigatória"));
+    // wait_for gives up after 20 s: answering at all is the point; the time is reported.
+    eprintln!("answered {waited:?} after four 500s");
+    let failures = server
+        .calls()
+        .iter()
+        .filter(|(m, _)| m == "getupdates")
+        .count();
+    assert!(failures >= 5, "{failures} getUpdates");
+    bot.stop().await;
+}

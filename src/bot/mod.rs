@@ -16,7 +16,6 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::{self, ErasedStorage};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners;
 use teloxide::{ApiError, RequestError};
 
 pub use menu::Command;
@@ -27,6 +26,7 @@ mod buttons;
 mod handlers;
 pub mod html;
 mod menu;
+mod polling;
 mod send;
 mod storage;
 mod webhook;
@@ -158,6 +158,7 @@ where
         None => None,
     };
     let storage = storage::open(&options.storage).await?;
+    let polling_bot = bot.clone();
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
@@ -194,12 +195,18 @@ where
         let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
         let dispatching = async {
             match &options.webhook {
-                None => {
-                    let listener = update_listeners::polling_default(dispatcher_bot.clone()).await;
-                    dispatcher
-                        .try_dispatch_with_listener(listener, errors)
-                        .await
-                }
+                None => match polling::listener(&polling_bot) {
+                    Some(listener) => {
+                        polling::delete_webhook(&dispatcher_bot).await;
+                        dispatcher
+                            .try_dispatch_with_listener(listener, errors)
+                            .await
+                    }
+                    None => {
+                        tracing::error!("the Bot API URL takes no path: cannot poll");
+                        Ok(())
+                    }
+                },
                 Some(hook) => match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
                     Ok(()) => match &server {
                         Some(server) => {
