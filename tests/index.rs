@@ -396,3 +396,75 @@ fn stored_metadata_without_a_customer_care_link_is_damaged_never_a_panic() {
         stderr(&out)
     );
 }
+
+/// Containers with a read-only root are common: a valid generation is served from a folder
+/// the process cannot write, with no lock file. The tests run as root, which writes
+/// anywhere, so the real program runs as `nobody` through `setpriv`; where the test is not
+/// root or has no `setpriv`, it says so and checks nothing.
+#[test]
+fn a_valid_index_in_a_read_only_folder_serves_another_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output();
+    if !root || setpriv.is_err() {
+        eprintln!("skipped: needs root and setpriv to run faqbot as another user");
+        return;
+    }
+    let s = Scratch::new();
+    let out = s
+        .faqbot()
+        .env("FAQBOT_MODEL", "none")
+        .arg("index")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    chmod(s.dir.path(), 0o755);
+    fn read_only(path: &Path, chmod: &dyn Fn(&Path, u32)) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                read_only(&entry.unwrap().path(), chmod);
+            }
+            chmod(path, 0o555);
+        } else {
+            chmod(path, 0o444);
+        }
+    }
+    read_only(&s.index(), &chmod);
+    read_only(&s.faq(), &chmod);
+    let listing = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing(&s.index().join(s.current()));
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_faqbot"))
+        .args(["ask", "--json", "é obrigatório?"])
+        .env("FAQBOT_FAQ_DIR", s.faq())
+        .env("FAQBOT_INDEX_DIR", s.index())
+        .env("FAQBOT_MODEL", "none")
+        .env("HOME", "/nonexistent")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(stdout(&out).contains("aws-faq-1"), "{}", stdout(&out));
+    assert!(!err.contains("WARN") && !err.contains("ERROR"), "{err}");
+    assert_eq!(
+        listing(&s.index().join(s.current())),
+        before,
+        "nothing written"
+    );
+    // Writable again, so that the scratch folder can be removed.
+    chmod(&s.index(), 0o755);
+}
