@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use crate::confidence::Features;
 use crate::engine::{Engine, Outcome, Ranking, Scored, Settings};
 use crate::error::{Error, Result};
 use crate::lang::Lang;
@@ -93,6 +94,10 @@ pub struct Outcome1 {
     /// The first-ranked entry, answered or not.
     pub top: Option<String>,
     pub top3: Vec<String>,
+    /// The first three by one signal alone: the encoder's nearest-phrasing cosine, and
+    /// the entry classifier (empty without the encoder): whether the fusion beats each.
+    pub top3_by_cosine: Vec<String>,
+    pub top3_by_classifier: Vec<String>,
     pub reason: Option<&'static str>,
     /// The entries offered to choose from, when the engine asked instead of answering.
     pub choices: Vec<String>,
@@ -167,6 +172,24 @@ pub fn judge(
     settings: &Settings,
 ) -> Outcome1 {
     let detected = ranking.detected.code();
+    let by = |signal: fn(&Features) -> f32| -> Vec<String> {
+        let Outcome::Ranked { candidates, .. } = &ranking.outcome else {
+            return Vec::new();
+        };
+        if candidates.iter().all(|s| signal(&s.features) == 0.0) {
+            return Vec::new();
+        }
+        let mut order: Vec<&Scored> = candidates.iter().collect();
+        // Stable: ties keep the fused order.
+        order.sort_by(|a, b| signal(&b.features).total_cmp(&signal(&a.features)));
+        order
+            .iter()
+            .take(3)
+            .map(|s| s.entry.id.local().to_string())
+            .collect()
+    };
+    let top3_by_cosine = by(|f| f.semantic);
+    let top3_by_classifier = by(|f| f.class);
     let ranked: Vec<String> = match &ranking.outcome {
         Outcome::Ranked { candidates, .. } => candidates
             .iter()
@@ -207,6 +230,8 @@ pub fn judge(
         confidence,
         top: ranked.first().cloned(),
         top3: ranked.into_iter().take(3).collect(),
+        top3_by_cosine,
+        top3_by_classifier,
         reason,
         choices,
     }
@@ -239,6 +264,10 @@ impl Report {
             "answered_wrong": self.answered_wrong,
             "top1": self.top1,
             "top3": self.top3,
+            "top1_by_cosine": self.by_cosine[0],
+            "top3_by_cosine": self.by_cosine[1],
+            "top1_by_classifier": self.by_classifier[0],
+            "top3_by_classifier": self.by_classifier[1],
             "out_of_scope": self.must_escalate,
             "out_of_scope_handed_off": self.escalated_right,
             "out_of_scope_offered_choices": self.out_of_scope_clarified,
@@ -305,6 +334,10 @@ pub struct Report {
     /// In-scope questions whose first-ranked entry is right, answered or not.
     pub top1: usize,
     pub top3: usize,
+    /// The same ranked by one signal alone: `[top-1, top-3]` by the encoder's cosine and by
+    /// the entry classifier; zero without the encoder.
+    pub by_cosine: [usize; 2],
+    pub by_classifier: [usize; 2],
     /// In-scope questions answered right or with the right entry among the choices.
     pub one_tap: usize,
     /// Questions offered choices; out-of-scope ones offered choices, and answered.
@@ -366,6 +399,13 @@ impl Report {
                 }
                 r.top1 += usize::from(res.top.as_ref().is_some_and(|t| q.expected.contains(t)));
                 r.top3 += usize::from(res.top3.iter().any(|t| q.expected.contains(t)));
+                for (count, top3) in [
+                    (&mut r.by_cosine, &res.top3_by_cosine),
+                    (&mut r.by_classifier, &res.top3_by_classifier),
+                ] {
+                    count[0] += usize::from(top3.first().is_some_and(|t| q.expected.contains(t)));
+                    count[1] += usize::from(top3.iter().any(|t| q.expected.contains(t)));
+                }
                 let lang = q.lang.map_or("other", Lang::code).to_string();
                 let cell = r.by_lang.entry(lang).or_default();
                 cell.0 += usize::from(correct);
@@ -460,6 +500,21 @@ impl fmt::Display for Report {
             pct(ratio(self.top1, self.in_scope)),
             pct(ratio(self.top3, self.in_scope))
         )?;
+        if self.by_cosine[1] + self.by_classifier[1] > 0 {
+            let part = |[one, three]: [usize; 2]| {
+                format!(
+                    "{:.1}% / {:.1}%",
+                    pct(ratio(one, self.in_scope)),
+                    pct(ratio(three, self.in_scope))
+                )
+            };
+            writeln!(
+                f,
+                "  by one part        cosine alone {}, classifier alone {}",
+                part(self.by_cosine),
+                part(self.by_classifier)
+            )?;
+        }
         writeln!(
             f,
             "wrong answers        {:.1}%  ({}/{} answered)",

@@ -49,6 +49,13 @@ fn corpus_stays_above_its_bars() {
         r.top3 as f64 >= 0.96 * r.in_scope as f64,
         "ranking fell\n{summary}"
     );
+    // The fusion ranks better than either semantic part alone (README, "Quality").
+    assert!(r.by_cosine[1] > 0 && r.by_classifier[1] > 0, "{summary}");
+    assert!(
+        r.top1 >= r.by_cosine[0] && r.top1 >= r.by_classifier[0],
+        "a part alone ranks better than the fusion\n{summary}"
+    );
+    assert!(summary.contains("cosine alone"), "{summary}");
     for (lang, (right, total)) in &r.by_lang {
         assert!(
             *right as f64 >= 0.90 * *total as f64,
