@@ -48,8 +48,8 @@ pub struct Conversation {
 pub enum Pick {
     /// The entry offered under that number.
     Entry(Arc<Entry>),
-    /// A number, but none of the offered ones: `1..=count` are.
-    OutOfRange { count: usize },
+    /// A number, but none of the offered ones: `1..=count` are, offered in `lang`.
+    OutOfRange { count: usize, lang: Lang },
 }
 
 /// What `/lang` was asked to do.
@@ -100,6 +100,7 @@ impl Conversation {
         Some(entry.map_or(
             Pick::OutOfRange {
                 count: offer.ids.len(),
+                lang: offer.lang,
             },
             Pick::Entry,
         ))

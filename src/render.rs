@@ -1,5 +1,6 @@
 //! Writes entries and replies for people: the walk over an entry's blocks for any medium
-//! ([`Markup`]), plain text, and the customer-facing phrases of each language.
+//! ([`Markup`]), plain text, and access to the customer-facing phrases of each language
+//! (the phrases themselves are in `locale/<lang>/`).
 //!
 //! The wording a customer reads (escalation messages, "did you mean") lives here so that
 //! `faqbot chat` and the Telegram bot say the same thing.
@@ -185,5 +186,42 @@ pub fn reply_plain(reply: &Reply) -> String {
             }
             parts.join("\n\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faq::EntryId;
+
+    #[test]
+    fn plain_text_drops_bold_writes_links_out_and_lists_as_lines() {
+        let entry = Entry {
+            id: EntryId::new("p", "e"),
+            lang: Lang::Pt,
+            title: "Título <b>".into(),
+            body: vec![
+                Block::Paragraph(vec![
+                    Inline::Bold(vec![Inline::Text("Sim.".into())]),
+                    Inline::Text(" Veja ".into()),
+                    Inline::Link {
+                        text: vec![Inline::Text("a página".into())],
+                        url: "https://x.com/a".into(),
+                    },
+                ]),
+                Block::List {
+                    ordered: false,
+                    items: vec![
+                        vec![Block::Paragraph(vec![Inline::Text("um".into())])],
+                        vec![Block::Paragraph(vec![Inline::Text("dois".into())])],
+                    ],
+                },
+            ],
+            alternates: Vec::new(),
+        };
+        assert_eq!(
+            entry_plain(&entry),
+            "Título <b>\n\nSim. Veja a página <https://x.com/a>\n\n• um\n• dois"
+        );
     }
 }

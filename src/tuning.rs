@@ -1,8 +1,9 @@
-//! Every number the behaviour was tuned by, named and explained in one place: decision
+//! The numbers the behaviour was tuned by, named and explained in one place: decision
 //! thresholds, ranking weights, the language detector's weights, training schedules, result
 //! counts and timings. Limits that guard against bad input (page and question sizes,
-//! nesting depths, model-file sanity bounds) and Telegram's own caps stay with the code
-//! they guard: they are not tuned.
+//! nesting depths, model-file sanity bounds), Telegram's own caps, and the detector's
+//! per-letter and per-ending votes (data, beside its word lists) stay with the code they
+//! belong to.
 
 use std::time::Duration;
 
@@ -47,6 +48,10 @@ pub const CROSS_WEIGHT: f32 = 0.5;
 pub const RANK_BM25: f32 = 0.5;
 /// Terms read from one question: a 4,000-character message is not a longer question.
 pub const MAX_TERMS: usize = 64;
+/// Words shorter than this are not corrected as typos: too many neighbours.
+pub const MIN_CORRECTED_LEN: usize = 5;
+/// Questions whose embeddings are kept: customers ask the same short things all day.
+pub const QUESTION_CACHE: usize = 4_096;
 /// Characters of a question the encoder reads: the meaning of a question is in its first
 /// sentences, and one window of the model (512 pieces) holds about this much.
 pub const SEMANTIC_MAX_CHARS: usize = 1_000;
@@ -94,7 +99,7 @@ pub const SEARCH_RESULTS: usize = 5;
 pub const INLINE_RESULTS: usize = 5;
 
 // ---------------------------------------------------------------------------------------
-// Index generations (index.rs).
+// Index generations (index/mod.rs).
 
 /// Build folders older than this are left over from a crashed build.
 pub const STALE_BUILD: Duration = Duration::from_secs(3600);
@@ -127,6 +132,9 @@ pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 /// a bot that waits a minute after Telegram recovers is deaf for that minute.
 pub const POLL_PAUSE_MIN: Duration = Duration::from_millis(500);
 pub const POLL_PAUSE_MAX: Duration = Duration::from_secs(2);
+/// The pause after Telegram refused `getUpdates` (a revoked token, another process polling
+/// the same bot, a webhook set by another replica): those take a person to clear.
+pub const POLL_PAUSE_REFUSED: Duration = Duration::from_secs(30);
 /// How long after the shutdown signal replies still being retried may take. Under
 /// systemd's and Docker's default stop timeouts (90 s and 10 s; deploy/faqbot.service
 /// gives 30 s).

@@ -1155,5 +1155,19 @@ async fn polling_resumes_within_seconds_after_telegram_answers_500() {
         .filter(|(m, _)| m == "getupdates")
         .count();
     assert!(failures >= 5, "{failures} getUpdates");
+    // Only the kinds of update the handlers take are asked for.
+    let asked = server
+        .calls()
+        .into_iter()
+        .find(|(m, _)| m == "getupdates")
+        .map(|(_, body)| body["allowed_updates"].clone())
+        .unwrap_or_default();
+    for kind in ["message", "callback_query", "inline_query"] {
+        assert!(
+            asked.as_array().is_some_and(|a| a.contains(&json!(kind))),
+            "{asked}"
+        );
+    }
+    assert!(!asked.to_string().contains("edited_message"), "{asked}");
     bot.stop().await;
 }

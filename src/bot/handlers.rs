@@ -138,12 +138,7 @@ pub(super) async fn question(
             );
             return Ok(());
         }
-        Some(Pick::OutOfRange { count }) => {
-            let lang = state
-                .talk
-                .offer
-                .as_ref()
-                .map_or(Lang::Pt, |offer| offer.lang);
+        Some(Pick::OutOfRange { count, lang }) => {
             let text = html::escape_html(&render::pick_range(lang, count));
             send_html(&bot, msg.chat.id, &text, None).await?;
             state.answered(update.id.0);

@@ -16,6 +16,7 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::{self, ErasedStorage};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
+use teloxide::types::AllowedUpdate;
 use teloxide::{ApiError, RequestError};
 
 pub use menu::Command;
@@ -83,6 +84,9 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The Bot API URL cannot take a method's path (`TELOXIDE_API_URL` is not an http(s) URL).
+    #[error("the Bot API URL cannot take a path: check TELOXIDE_API_URL")]
+    ApiUrl,
     /// Retrying cannot help: the token is wrong or revoked.
     #[error("Telegram refused the bot token: check TELOXIDE_TOKEN (and TELOXIDE_API_URL)")]
     InvalidToken,
@@ -158,7 +162,7 @@ where
         None => None,
     };
     let storage = storage::open(&options.storage).await?;
-    let polling_bot = bot.clone();
+    let endpoint = polling::Endpoint::of(&bot).ok_or(RunError::ApiUrl)?;
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
@@ -195,18 +199,13 @@ where
         let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
         let dispatching = async {
             match &options.webhook {
-                None => match polling::listener(&polling_bot) {
-                    Some(listener) => {
-                        polling::delete_webhook(&dispatcher_bot).await;
-                        dispatcher
-                            .try_dispatch_with_listener(listener, errors)
-                            .await
-                    }
-                    None => {
-                        tracing::error!("the Bot API URL takes no path: cannot poll");
-                        Ok(())
-                    }
-                },
+                None => {
+                    polling::delete_webhook(&dispatcher_bot).await;
+                    let listener = polling::listener(endpoint.clone());
+                    dispatcher
+                        .try_dispatch_with_listener(listener, errors)
+                        .await
+                }
                 Some(hook) => match webhook::register(&dispatcher_bot, &hook.url, &secret).await {
                     Ok(()) => match &server {
                         Some(server) => {
@@ -260,6 +259,13 @@ async fn deadline_after(mut stop: tokio::sync::watch::Receiver<bool>, after: Dur
     }
     tokio::time::sleep(after).await;
 }
+
+/// The kinds of update [`schema`] answers; long polling asks Telegram for these only.
+pub(crate) const HANDLED: [AllowedUpdate; 3] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::InlineQuery,
+];
 
 /// The whole handler tree.
 pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {

@@ -17,9 +17,10 @@ use futures::Stream;
 use serde_json::{Value, json};
 use teloxide::prelude::*;
 use teloxide::stop::{StopFlag, StopToken, mk_stop_token};
+use teloxide::types::AllowedUpdate;
 use teloxide::update_listeners::{StatefulListener, UpdateListener};
 
-use crate::tuning::{POLL_PAUSE_MAX, POLL_PAUSE_MIN, POLL_TIMEOUT};
+use crate::tuning::{POLL_PAUSE_MAX, POLL_PAUSE_MIN, POLL_PAUSE_REFUSED, POLL_TIMEOUT};
 
 /// Why one `getUpdates` gave no updates.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ struct Failed {
     what: String,
     /// Telegram's `retry_after`, when it gave one.
     retry_after: Option<Duration>,
+    /// Telegram refused (401, 403, 409): retrying soon cannot help.
+    refused: bool,
 }
 
 /// The state of the polling stream.
@@ -39,42 +42,71 @@ pub(super) struct Poller {
     stopped: Pin<Box<StopFlag>>,
 }
 
-/// A listener that long-polls `getUpdates` for `bot`; `None` when the bot's API URL cannot
-/// take a path (it was checked when the `Bot` was made).
-pub(super) fn listener(bot: &Bot) -> Option<impl UpdateListener<Err = Infallible> + use<>> {
-    let mut url = bot.api_url();
-    url.path_segments_mut()
-        .ok()?
-        .pop_if_empty()
-        .push(&format!("bot{}", bot.token()))
-        .push("getUpdates");
+/// Where `getUpdates` is, and the client to call it with.
+#[derive(Clone)]
+pub(super) struct Endpoint {
+    /// The `Bot`'s own client: the same TLS set-up, timeout and proxy settings.
+    client: reqwest::Client,
+    /// `…/bot<token>/getUpdates`: a secret, never logged.
+    url: url::Url,
+}
+
+impl Endpoint {
+    /// `None` when the bot's API URL cannot take a path.
+    pub(super) fn of(bot: &Bot) -> Option<Endpoint> {
+        let mut url = bot.api_url();
+        url.path_segments_mut()
+            .ok()?
+            .pop_if_empty()
+            .push(&format!("bot{}", bot.token()))
+            .push("getUpdates");
+        Some(Endpoint {
+            client: bot.client().clone(),
+            url,
+        })
+    }
+}
+
+/// A listener that long-polls `getUpdates`, for one run of the dispatcher.
+pub(super) fn listener(endpoint: Endpoint) -> impl UpdateListener<Err = Infallible> {
     let (stop, stopped) = mk_stop_token();
     let poller = Poller {
         api: GetUpdates {
-            client: bot.client().clone(),
-            url,
+            client: endpoint.client,
+            url: endpoint.url,
             offset: None,
+            allowed: None,
         },
         buffer: VecDeque::new(),
         pause: POLL_PAUSE_MIN,
         stop,
         stopped: Box::pin(stopped),
     };
-    Some(StatefulListener::new(
+    StatefulListener::new_with_hints(
         poller,
         updates,
         |poller: &mut Poller| poller.stop.clone(),
-    ))
+        Some(allowed_updates),
+    )
+}
+
+/// The dispatcher hints which kinds of update its handlers take, but the chat-state step
+/// of the schema takes every kind, so the hint is all of them: narrowed to what the
+/// handlers answer, Telegram sends nothing else, and an edited message or a member change
+/// never costs a chat-state read.
+fn allowed_updates(poller: &mut Poller, kinds: &mut dyn Iterator<Item = AllowedUpdate>) {
+    poller.api.allowed = Some(kinds.filter(|k| super::HANDLED.contains(k)).collect());
 }
 
 /// `getUpdates` and where it stands.
 struct GetUpdates {
-    /// The `Bot`'s own client: the same TLS set-up, timeout and proxy settings.
     client: reqwest::Client,
-    /// `…/bot<token>/getUpdates`: a secret, never logged.
+    /// A secret, never logged.
     url: url::Url,
     /// The id after the last update fetched: what the next call confirms.
     offset: Option<i64>,
+    /// The kinds of update asked for; `None` leaves Telegram's last setting.
+    allowed: Option<Vec<AllowedUpdate>>,
 }
 
 // A named function, not a closure: the stream borrows the state for as long as the
@@ -106,6 +138,16 @@ impl Poller {
                     self.pause = POLL_PAUSE_MIN;
                     self.buffer.extend(updates);
                     continue;
+                }
+                // A refusal (revoked token, another poller, a webhook set elsewhere) does
+                // not clear up in seconds: asked again rarely, and said louder.
+                Err(failed) if failed.refused => {
+                    tracing::error!(
+                        error = %failed.what,
+                        retry_in_s = POLL_PAUSE_REFUSED.as_secs(),
+                        "Telegram refuses to give updates"
+                    );
+                    POLL_PAUSE_REFUSED
                 }
                 Err(failed) => {
                     let wait = failed.retry_after.unwrap_or(self.pause);
@@ -149,9 +191,13 @@ impl GetUpdates {
         if let Some(limit) = limit {
             body["limit"] = json!(limit);
         }
+        if let Some(allowed) = &self.allowed {
+            body["allowed_updates"] = json!(allowed);
+        }
         let failed = |what: String| Failed {
             what,
             retry_after: None,
+            refused: false,
         };
         let response = self
             .client
@@ -178,6 +224,7 @@ impl GetUpdates {
                 retry_after: reply["parameters"]["retry_after"]
                     .as_u64()
                     .map(Duration::from_secs),
+                refused: matches!(reply["error_code"].as_i64(), Some(401 | 403 | 409)),
             });
         }
         let results = match reply {
@@ -187,13 +234,15 @@ impl GetUpdates {
             },
             _ => return Err(failed(format!("HTTP {status}: not an object"))),
         };
+        let before = self.offset;
         let mut updates = Vec::with_capacity(results.len());
-        for result in results {
+        for result in &results {
             if let Some(id) = result["update_id"].as_i64() {
                 self.offset = Some(self.offset.map_or(id + 1, |o| o.max(id + 1)));
             }
             // From text, not from the `Value`: teloxide's `Update` reads only from text (from
-            // a `Value` every message becomes an unknown kind).
+            // a `Value` every message becomes an unknown kind). A kind teloxide does not
+            // know still parses, as `UpdateKind::Error`; only a broken one is skipped.
             let text = result.to_string();
             match serde_json::from_str::<Update>(&text) {
                 Ok(update) => updates.push(update),
@@ -201,6 +250,13 @@ impl GetUpdates {
                     tracing::warn!(size = text.len(), %error, "skipped an update that does not parse")
                 }
             }
+        }
+        // Updates that do not move the offset would come back at once, for ever.
+        if !results.is_empty() && self.offset == before {
+            return Err(failed(format!(
+                "HTTP {status}: {} updates without an id",
+                results.len()
+            )));
         }
         Ok(updates)
     }

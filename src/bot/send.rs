@@ -11,6 +11,7 @@ use teloxide::{ApiError, RequestError};
 use super::FaqBot;
 use super::html::{self, TELEGRAM_MAX};
 use crate::faq::Entry;
+use crate::tuning::{DELIVERY_DEADLINE, RETRY_PAUSE_MAX, RETRY_PAUSE_MIN};
 
 /// Sends an entry as Telegram HTML, in as many messages as its length needs.
 pub(super) async fn send_entry(
@@ -43,8 +44,6 @@ pub(super) async fn send_html(
     .await
     .map(drop)
 }
-
-use crate::tuning::{DELIVERY_DEADLINE, RETRY_PAUSE_MAX, RETRY_PAUSE_MIN};
 
 /// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx, with
 /// growing pauses, until [`DELIVERY_DEADLINE`]; other errors are final.

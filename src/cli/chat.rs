@@ -65,7 +65,7 @@ impl Chat<'_> {
         if let Some(pick) = self.talk.pick(self.engine, line) {
             return Some(match pick {
                 Pick::Entry(entry) => render::entry_plain(&entry),
-                Pick::OutOfRange { count } => render::pick_range(self.offer_lang(), count),
+                Pick::OutOfRange { count, lang } => render::pick_range(lang, count),
             });
         }
         Some(match Input::parse(line) {
@@ -84,13 +84,6 @@ impl Chat<'_> {
             },
             Input::Question(text) => render::reply_plain(&self.talk.ask(self.engine, text)),
         })
-    }
-
-    fn offer_lang(&self) -> Lang {
-        self.talk
-            .offer
-            .as_ref()
-            .map_or(Lang::Pt, |offer| offer.lang)
     }
 }
 

@@ -10,10 +10,12 @@
 //!    question is nearer a known off-topic question than the first entry, hand off to
 //!    Customer Care.
 //!
-//! One file per step: `spelling` corrects typos, `lexical` builds the concepts and asks
-//! the index for BM25 and phrasing overlap, `semantic` embeds the question and compares
-//! it with the phrasings' vectors, and `decide` turns a ranking into a reply. This file
-//! holds the engine's tables, the ranking that combines the signals, and the public API.
+//! One file per step: `vocabulary` builds the tables and statistics of each language once,
+//! `concepts` reads a question into concepts with `spelling`'s typo correction, `lexical`
+//! asks the index for BM25 and measures phrasing overlap, `semantic` embeds the question
+//! and compares it with the phrasings' vectors, `features` turns the signals into each
+//! candidate's confidence, and `decide` turns a ranking into a reply. This file holds the
+//! public types and the API.
 
 use rustc_hash::FxHashSet as HashSet;
 use std::path::Path;
@@ -43,6 +45,7 @@ use semantic::Semantic;
 use vocabulary::LangData;
 
 use crate::tuning;
+
 /// Characters of a question the engine reads, as Telegram caps a message: the rest of a
 /// longer text is ignored, so no input costs more than a message does.
 pub const MAX_QUESTION_CHARS: usize = 4_096;

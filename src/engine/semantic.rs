@@ -10,10 +10,7 @@ use crate::confidence::Features;
 use crate::lang::Lang;
 use crate::semantic::{Embedding, Encoder, Prefix};
 
-use crate::tuning::SEMANTIC_MAX_CHARS;
-
-/// Questions whose embeddings are kept: customers ask the same short things all day.
-pub(super) const QUESTION_CACHE: usize = 4_096;
+use crate::tuning::{QUESTION_CACHE, SEMANTIC_MAX_CHARS};
 
 /// The sentence encoder with the FAQ's vectors and recent questions' embeddings.
 pub(super) struct Semantic {

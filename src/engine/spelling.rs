@@ -1,9 +1,7 @@
 //! Spelling: a question word one typo away from a term of the FAQ is read as that term.
 
 use super::LangData;
-
-/// Words shorter than this are not corrected: too many neighbours.
-pub(super) const MIN_CORRECTED_LEN: usize = 5;
+pub(super) use crate::tuning::MIN_CORRECTED_LEN;
 
 /// The known term one edit (insert, delete, substitute, swap) away from `term`, preferring
 /// the most frequent one.

@@ -27,15 +27,15 @@ use crate::error::{Error, Result};
 use crate::faq::{Entry, Faq, LangFaq, Sources};
 use crate::lang::Lang;
 use crate::semantic::Encoder;
-
-const CURRENT: &str = "CURRENT";
-const META: &str = "faqbot.json";
 use crate::tuning::{RETIRED_GENERATION, RETIRED_KEPT, STALE_BUILD};
 
 mod search;
 
 pub use search::EntryScores;
 use search::{DocRef, Fields, Part, schema};
+
+const CURRENT: &str = "CURRENT";
+const META: &str = "faqbot.json";
 
 /// What a generation records beside the tantivy files.
 #[derive(Debug, Serialize, Deserialize)]
