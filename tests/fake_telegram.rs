@@ -200,7 +200,9 @@ async fn handle(
                 inner
                     .updates
                     .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
-                let updates: Vec<Value> = inner.updates.iter().cloned().collect();
+                // At most `limit`, 100 by default, as Telegram gives.
+                let limit = body["limit"].as_u64().unwrap_or(100) as usize;
+                let updates: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
                 if updates.is_empty() {
                     None
                 } else {
