@@ -67,6 +67,15 @@ const SUFFIXES: &[(&str, Cand, f32)] = &[
     ("ung", Cand::De, 1.0),
     ("keit", Cand::De, 1.0),
     ("itzacio", Cand::Ca, 1.5),
+    // Catalan `-itat` (ciutat, universitat) against Spanish `-idad`, Portuguese `-idade`.
+    ("itat", Cand::Ca, 1.0),
+    ("itats", Cand::Ca, 1.0),
+    // Catalan `-eix` (mateix, coneix, creix).
+    ("eix", Cand::Ca, 0.8),
+    // French `-eux`, `-eau`, `-eaux`.
+    ("eux", Cand::Fr, 1.0),
+    ("eau", Cand::Fr, 1.0),
+    ("eaux", Cand::Fr, 1.0),
 ];
 
 /// Whole words that folding would confuse: `é` (Portuguese "is") folds to `e` ("and").
@@ -365,6 +374,9 @@ mod tests {
         assert_eq!(code("Quando avverrà l'aggiornamento?"), "other");
         assert_eq!(code("Wann findet die Aktualisierung statt?"), "other");
         assert_eq!(code("Quan es farà l'actualització?"), "other");
+        // Catalan with none of the words above: its own endings and function words.
+        assert_eq!(code("La universitat vol saber si ho podeu fer"), "other");
+        assert_eq!(code("Els preus des nouveaux châteaux"), "other");
         assert_eq!(code("Когда будет обновление?"), "other");
         assert_eq!(code("🙂🙂"), "other");
         assert_eq!(detector().detect("").confidence, 0.0);
