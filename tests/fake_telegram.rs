@@ -27,6 +27,7 @@ struct Inner {
     fail_with_429: HashMap<String, usize>,
     fail_sends_with_502: usize,
     fail_updates_with_500: usize,
+    refuse_updates_with_409: usize,
     slow_sends: usize,
 }
 
@@ -77,6 +78,11 @@ impl FakeTelegram {
     /// The next `times` sendMessage get a proxy's 502 page, not JSON.
     pub fn fail_sends_with_502(&self, times: usize) {
         self.inner.lock().unwrap().fail_sends_with_502 = times;
+    }
+
+    /// The next `times` getUpdates get the 409 Telegram gives while a webhook is set.
+    pub fn refuse_updates_with_409(&self, times: usize) {
+        self.inner.lock().unwrap().refuse_updates_with_409 = times;
     }
 
     /// The next `times` getUpdates get Telegram's own 500.
@@ -185,6 +191,17 @@ async fn handle(
                 "can_join_groups": true, "can_read_all_group_messages": false,
                 "supports_inline_queries": true, "has_main_web_app": false,
             })),
+            "getupdates" if inner.refuse_updates_with_409 > 0 => {
+                inner.refuse_updates_with_409 -= 1;
+                return (
+                    axum::http::StatusCode::CONFLICT,
+                    axum::Json(json!({
+                        "ok": false, "error_code": 409,
+                        "description": "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                    })),
+                )
+                    .into_response();
+            }
             "getupdates" if inner.fail_updates_with_500 > 0 => {
                 inner.fail_updates_with_500 -= 1;
                 return (

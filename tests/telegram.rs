@@ -1171,3 +1171,25 @@ async fn polling_resumes_within_seconds_after_telegram_answers_500() {
     assert!(!asked.to_string().contains("edited_message"), "{asked}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_never_deletes_a_webhook_and_waits_after_a_refusal() {
+    let server = FakeTelegram::start().await;
+    // A webhook is set (for replicas): Telegram refuses getUpdates with 409.
+    server.refuse_updates_with_409(1);
+    let bot = Running::start_with(Options::default(), server.clone()).await;
+    server.wait_for("getUpdates", 1, |_| true).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let calls = server.calls();
+    let polls = calls.iter().filter(|(m, _)| m == "getupdates").count();
+    assert_eq!(
+        polls, 1,
+        "a refusal is asked again after 30 s, not in a loop"
+    );
+    assert!(
+        !calls.iter().any(|(m, _)| m == "deletewebhook"),
+        "the webhook is the operator's"
+    );
+    // The pause does not hold up a stop.
+    bot.stop().await;
+}

@@ -200,7 +200,6 @@ where
         let dispatching = async {
             match &options.webhook {
                 None => {
-                    polling::delete_webhook(&dispatcher_bot).await;
                     let listener = polling::listener(endpoint.clone());
                     dispatcher
                         .try_dispatch_with_listener(listener, errors)

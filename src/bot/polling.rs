@@ -3,6 +3,9 @@
 //! Telegram left the bot deaf for about a minute after Telegram had recovered. Here a
 //! failed `getUpdates` is tried again after at most [`POLL_PAUSE_MAX`].
 //!
+//! Unlike teloxide's polling it never deletes a webhook: replicas may be receiving through
+//! it, and which mode the bot runs in is the operator's choice (`faqbot webhook delete`).
+//!
 //! Updates are confirmed as teloxide does it: the offset of the next `getUpdates` confirms
 //! every update handed to the dispatcher, and on stop one last short call confirms the
 //! last of them. A batch is fetched only once the previous one has been handed over, so an
@@ -141,11 +144,15 @@ impl Poller {
                 }
                 // A refusal (revoked token, another poller, a webhook set elsewhere) does
                 // not clear up in seconds: asked again rarely, and said louder.
+                // A webhook set for replicas is not this process's to remove: the operator
+                // decides which mode the bot runs in.
                 Err(failed) if failed.refused => {
                     tracing::error!(
                         error = %failed.what,
                         retry_in_s = POLL_PAUSE_REFUSED.as_secs(),
-                        "Telegram refuses to give updates"
+                        "Telegram refuses to give updates (a webhook is set, another process \
+                         polls, or the token was revoked): `faqbot webhook info` tells which, \
+                         `faqbot webhook delete` switches the bot to polling"
                     );
                     POLL_PAUSE_REFUSED
                 }
@@ -259,22 +266,5 @@ impl GetUpdates {
             )));
         }
         Ok(updates)
-    }
-}
-
-/// Removes the webhook, if one is set, so that `getUpdates` may be used: a bot moved from
-/// webhook to polling mode would otherwise get nothing (409). What teloxide's polling did.
-pub(super) async fn delete_webhook(bot: &super::FaqBot) {
-    let hook = match bot.get_webhook_info().await {
-        Ok(info) => info.url,
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the webhook settings");
-            return;
-        }
-    };
-    if hook.is_some()
-        && let Err(error) = bot.delete_webhook().await
-    {
-        tracing::warn!(%error, "cannot remove the webhook: getUpdates will be refused");
     }
 }
