@@ -604,6 +604,13 @@ async fn webhook_mode_checks_the_secret_and_never_deletes_the_webhook() {
     let set = bot.server.wait_for("setWebhook", 1, |_| true).await;
     assert_eq!(set[0]["secret_token"], "s3cret-shared-by-replicas");
     assert_eq!(set[0]["url"], format!("http://{listen}/hook"));
+    // A form field (setWebhook is sent as multipart), holding JSON.
+    let allowed: Value =
+        serde_json::from_str(set[0]["allowed_updates"].as_str().unwrap_or("null")).unwrap();
+    assert_eq!(
+        allowed,
+        json!(["message", "callback_query", "inline_query"])
+    );
 
     let mut update = private_text(130, "pt-br", "A atualização é obrigatória?");
     update["update_id"] = json!(1);

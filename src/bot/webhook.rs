@@ -116,8 +116,10 @@ pub async fn register<R: Requester>(
     url: &url::Url,
     secret: &Secret,
 ) -> Result<(), R::Err> {
+    // Only what the handlers answer, as long polling asks: nothing else is worth a request.
     bot.set_webhook(url.clone())
         .secret_token(secret.expose().to_string())
+        .allowed_updates(super::HANDLED)
         .await?;
     Ok(())
 }
