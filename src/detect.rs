@@ -72,10 +72,17 @@ const SUFFIXES: &[(&str, Cand, f32)] = &[
     ("itats", Cand::Ca, 1.0),
     // Catalan `-eix` (mateix, coneix, creix).
     ("eix", Cand::Ca, 0.8),
-    // French `-eux`, `-eau`, `-eaux`.
+    // French `-eux`, `-eau`, `-eaux`; the imperfect and conditional `-ait`, `-aient`
+    // (était, pourrait); `-eur` (serveur, erreur); `-ique` (technique).
     ("eux", Cand::Fr, 1.0),
     ("eau", Cand::Fr, 1.0),
     ("eaux", Cand::Fr, 1.0),
+    ("ait", Cand::Fr, 0.8),
+    ("aient", Cand::Fr, 1.0),
+    ("eur", Cand::Fr, 0.8),
+    ("eurs", Cand::Fr, 0.8),
+    ("ique", Cand::Fr, 0.8),
+    ("iques", Cand::Fr, 0.8),
 ];
 
 /// Whole words that folding would confuse: `é` (Portuguese "is") folds to `e` ("and").
@@ -88,7 +95,13 @@ const RAW_WORDS: &[(&str, Cand, f32)] = &[
 ];
 
 /// Accented endings, on raw words: Catalan `-ció` and `-rà` against Spanish `-ción`.
-const RAW_SUFFIXES: &[(&str, Cand, f32)] = &[("ció", Cand::Ca, 1.5), ("rà", Cand::Ca, 1.0)];
+const RAW_SUFFIXES: &[(&str, Cand, f32)] = &[
+    ("ció", Cand::Ca, 1.5),
+    ("rà", Cand::Ca, 1.0),
+    // French `-ée`, `-ées` (année, entrée): no Portuguese or Spanish word ends so.
+    ("ée", Cand::Fr, 1.0),
+    ("ées", Cand::Fr, 1.0),
+];
 
 /// Letters that mark a language, on the raw lower-cased text.
 const LETTERS: &[(char, Cand, f32)] = &[
@@ -377,6 +390,7 @@ mod tests {
         // Catalan with none of the words above: its own endings and function words.
         assert_eq!(code("La universitat vol saber si ho podeu fer"), "other");
         assert_eq!(code("Els preus des nouveaux châteaux"), "other");
+        assert_eq!(code("Cette année le serveur était lent"), "other");
         assert_eq!(code("Когда будет обновление?"), "other");
         assert_eq!(code("🙂🙂"), "other");
         assert_eq!(detector().detect("").confidence, 0.0);
