@@ -323,6 +323,20 @@ fn eval_reports_one_tap_confusions_and_thresholds_as_json() {
     );
     assert!(report["by_entry"]["aws-faq-1"]["one_tap"].as_u64() == Some(1));
     assert_eq!(report["thresholds"].as_array().unwrap().len(), 30);
+    // The ranking by each semantic part alone (README, "Quality"): the page's own title is
+    // among the first three by either.
+    for key in ["top3_by_cosine", "top3_by_classifier"] {
+        assert!(
+            report[key].as_u64().is_some_and(|n| (1..=2).contains(&n)),
+            "{key}: {report}"
+        );
+    }
+    for key in ["top1_by_cosine", "top1_by_classifier"] {
+        assert!(
+            report[key].as_u64().is_some_and(|n| n <= 2),
+            "{key}: {report}"
+        );
+    }
 }
 
 #[test]

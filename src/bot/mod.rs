@@ -286,3 +286,30 @@ pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {
                 .branch(callbacks),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::Offer;
+    use crate::faq::EntryId;
+    use crate::lang::Lang;
+
+    #[test]
+    fn stored_chat_state_has_the_documented_shape() {
+        let state = ChatState {
+            talk: Conversation {
+                lang: Some(Lang::Pt),
+                offer: Some(Offer {
+                    lang: Lang::Pt,
+                    ids: vec![EntryId::new("p", "aws-faq-1")],
+                }),
+            },
+            answered: vec![7],
+        };
+        // deploy/README.md, "Chat state storage".
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            r#"{"lang":"pt","offer":{"lang":"pt","ids":["p/aws-faq-1"]},"answered":[7]}"#
+        );
+    }
+}
