@@ -1200,3 +1200,63 @@ async fn polling_never_deletes_a_webhook_and_waits_after_a_refusal() {
     // The pause does not hold up a stop.
     bot.stop().await;
 }
+
+/// Telegram refuses every reply until the bot stops; a bot started on the same storage
+/// against a Telegram that works again delivers the reply, once, unasked.
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+async fn a_refused_reply_is_delivered_after_a_restart(storage: &str, chat: i64) {
+    let options = Options {
+        storage: storage.parse().unwrap(),
+        shutdown_deadline: std::time::Duration::from_secs(1),
+        ..Options::default()
+    };
+    let stopped = Running::start(options.clone()).await;
+    stopped.server.fail_sends_with_502(usize::MAX);
+    stopped
+        .server
+        .push(private_text(chat, "pt-br", "A atualização é obrigatória?"));
+    stopped
+        .server
+        .wait_for("sendMessage", 2, to_chat(chat))
+        .await;
+    stopped.stop().await;
+
+    // Two processes start on the same storage: the reply is taken over by one of them.
+    let (first, second) = tokio::join!(
+        Running::start(options.clone()),
+        Running::start(options.clone())
+    );
+    let sent = tokio::select! {
+        sent = first.server.wait_for("sendMessage", 1, to_chat(chat)) => sent,
+        sent = second.server.wait_for("sendMessage", 1, to_chat(chat)) => sent,
+    };
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(text.contains("Esta atualização é obrigatória?"), "{text}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let delivered = [first.stop().await, second.stop().await]
+        .iter()
+        .map(|server| {
+            server
+                .calls()
+                .iter()
+                .filter(|(method, body)| method == "sendmessage" && to_chat(chat)(body))
+                .count()
+        })
+        .sum::<usize>();
+    assert_eq!(delivered, 1, "delivered once, by one process");
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_a_refused_reply_for_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chats.sqlite");
+    a_refused_reply_is_delivered_after_a_restart(&format!("sqlite:{}", path.display()), 180).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_keeps_a_refused_reply_for_the_next_start() {
+    let redis = RedisServer::start_on(free_port().port());
+    a_refused_reply_is_delivered_after_a_restart(&redis.url(), 181).await;
+}

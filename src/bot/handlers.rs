@@ -13,7 +13,7 @@ use teloxide::types::{
 use super::buttons::{chosen_entry, entry_buttons, result_id};
 use super::html::{self, TELEGRAM_MAX, phrase};
 use super::menu::Command;
-use super::send::{retry, send_entry, send_html};
+use super::send::{Replies, retry};
 use super::{ChatDialogue, ChatState, FaqBot, HandlerResult};
 use crate::conversation::{LangCommand, Pick, setting_name};
 use crate::lang::Lang;
@@ -71,7 +71,7 @@ fn in_langs(langs: &[Lang], phrase: impl Fn(Lang) -> String) -> String {
 }
 
 pub(super) async fn command(
-    bot: FaqBot,
+    replies: Replies,
     msg: Message,
     cmd: Command,
     dialogue: ChatDialogue,
@@ -95,7 +95,7 @@ pub(super) async fn command(
             }
         },
     };
-    send_html(&bot, msg.chat.id, &text, None).await?;
+    replies.html(msg.chat.id, &text, None).await?;
     tracing::info!(
         update = "command",
         chat = chat_kind(&msg),
@@ -107,7 +107,7 @@ pub(super) async fn command(
 }
 
 pub(super) async fn question(
-    bot: FaqBot,
+    replies: Replies,
     update: Update,
     msg: Message,
     me: Me,
@@ -125,7 +125,7 @@ pub(super) async fn question(
     let raw = msg.text().unwrap_or_default();
     match state.talk.pick(&engine, raw) {
         Some(Pick::Entry(entry)) => {
-            send_entry(&bot, msg.chat.id, &entry).await?;
+            replies.entry(msg.chat.id, &entry).await?;
             state.answered(update.id.0);
             dialogue.update(state).await?;
             tracing::info!(
@@ -140,7 +140,7 @@ pub(super) async fn question(
         }
         Some(Pick::OutOfRange { count, lang }) => {
             let text = html::escape_html(&render::pick_range(lang, count));
-            send_html(&bot, msg.chat.id, &text, None).await?;
+            replies.html(msg.chat.id, &text, None).await?;
             state.answered(update.id.0);
             dialogue.update(state).await?;
             return Ok(());
@@ -158,17 +158,13 @@ pub(super) async fn question(
     tracing::debug!(question = %mask_personal_data(&text), "question");
     match &reply {
         Reply::Answer(answer) => {
-            send_entry(&bot, msg.chat.id, &answer.best.entry).await?;
+            replies.entry(msg.chat.id, &answer.best.entry).await?;
             if answer.suggest && !answer.alternatives.is_empty() {
                 let buttons = entry_buttons(answer.lang, &answer.alternatives);
                 let text = phrase(answer.lang, |m| m.did_you_mean);
-                send_html(
-                    &bot,
-                    msg.chat.id,
-                    &text,
-                    Some(InlineKeyboardMarkup::new(buttons)),
-                )
-                .await?;
+                replies
+                    .html(msg.chat.id, &text, Some(InlineKeyboardMarkup::new(buttons)))
+                    .await?;
             }
         }
         Reply::Clarify(clarify) => {
@@ -180,20 +176,16 @@ pub(super) async fn question(
                 )]);
             }
             let text = phrase(clarify.lang, |m| m.clarify);
-            send_html(
-                &bot,
-                msg.chat.id,
-                &text,
-                Some(InlineKeyboardMarkup::new(buttons)),
-            )
-            .await?;
+            replies
+                .html(msg.chat.id, &text, Some(InlineKeyboardMarkup::new(buttons)))
+                .await?;
         }
         Reply::Escalation(escalation) => {
             if !escalation.reason.is_small_talk() {
                 log.record(&text, escalation);
             }
             let (text, keyboard) = escalation_message(escalation, chat_lang(&state, &msg));
-            send_html(&bot, msg.chat.id, &text, keyboard).await?;
+            replies.html(msg.chat.id, &text, keyboard).await?;
         }
     }
     // Saved once the reply is out, so that the id marks a reply that went out.
@@ -228,12 +220,16 @@ fn escalation_message(
     (text, keyboard)
 }
 
-pub(super) async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) -> HandlerResult {
+pub(super) async fn not_text(
+    replies: Replies,
+    msg: Message,
+    dialogue: ChatDialogue,
+) -> HandlerResult {
     let started = Instant::now();
     let state = dialogue.get().await?.unwrap_or_default();
     let lang = chat_lang(&state, &msg);
     let text = in_langs(&langs_or_both(lang), |l| phrase(l, |m| m.text_only));
-    send_html(&bot, msg.chat.id, &text, None).await?;
+    replies.html(msg.chat.id, &text, None).await?;
     tracing::info!(
         update = "non_text",
         chat = chat_kind(&msg),
@@ -245,7 +241,7 @@ pub(super) async fn not_text(bot: FaqBot, msg: Message, dialogue: ChatDialogue) 
 }
 
 pub(super) async fn alternative_chosen(
-    bot: FaqBot,
+    replies: Replies,
     q: CallbackQuery,
     live: Arc<Live>,
 ) -> HandlerResult {
@@ -253,7 +249,7 @@ pub(super) async fn alternative_chosen(
     let started = Instant::now();
     let id = q.id.clone();
     retry("answerCallbackQuery", || {
-        bot.answer_callback_query(id.clone()).send()
+        replies.bot.answer_callback_query(id.clone()).send()
     })
     .await?;
     let chosen = q
@@ -262,7 +258,7 @@ pub(super) async fn alternative_chosen(
         .and_then(|data| chosen_entry(&engine, data));
     let chat = q.regular_message().map(|m| m.chat.id);
     if let (Some(entry), Some(chat)) = (chosen, chat) {
-        send_entry(&bot, chat, &entry).await?;
+        replies.entry(chat, &entry).await?;
         // What a customer taps is the best evidence of what they meant.
         tracing::info!(
             update = "callback",

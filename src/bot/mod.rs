@@ -27,6 +27,7 @@ mod buttons;
 mod handlers;
 pub mod html;
 mod menu;
+mod outbox;
 mod polling;
 mod send;
 mod storage;
@@ -162,14 +163,24 @@ where
         None => None,
     };
     let storage = storage::open(&options.storage).await?;
+    let outbox = Arc::new(outbox::Outbox::open(&options.storage).await?);
     let endpoint = polling::Endpoint::of(&bot).ok_or(RunError::ApiUrl)?;
     let bot = bot.throttle(options.limits);
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
     let menu = tokio::spawn(async move { menu::register_commands(&menu_bot).await });
     let dispatcher_bot = bot.clone();
+    let resumer = tokio::spawn(resume_kept(bot.clone(), outbox.clone()));
     let mut dispatcher = Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![live, log, storage])
+        .dependencies(dptree::deps![
+            live,
+            log,
+            storage,
+            send::Replies {
+                bot: dispatcher_bot.clone(),
+                outbox: outbox.clone(),
+            }
+        ])
         .default_handler(|_| async {})
         .build();
     let token = dispatcher.shutdown_token();
@@ -232,6 +243,8 @@ where
             Ok(()) => break,
             Err(RequestError::Api(ApiError::InvalidToken)) => {
                 menu.abort();
+                resumer.abort();
+                outbox.release().await;
                 return Err(RunError::InvalidToken);
             }
             Err(error) => {
@@ -245,8 +258,36 @@ where
         }
     }
     menu.abort();
+    resumer.abort();
+    // Replies still being retried are left, kept, to the next process.
+    outbox.release().await;
     tracing::info!("bot stopped");
     Ok(())
+}
+
+/// Delivers the replies a stopped or dead process left in the outbox: at start, then every
+/// [`tuning::OUTBOX_SCAN`] (a replica that died lets its replies' leases lapse).
+async fn resume_kept(bot: FaqBot, outbox: Arc<outbox::Outbox>) {
+    if !outbox.persistent() {
+        return;
+    }
+    let mut deliveries = tokio::task::JoinSet::new();
+    loop {
+        for (id, pending) in outbox.orphans(tuning::OUTBOX_LEASE).await {
+            tracing::info!(
+                messages = pending.messages.len(),
+                "delivering a reply kept by a stopped process"
+            );
+            let (bot, outbox) = (bot.clone(), outbox.clone());
+            deliveries.spawn(async move {
+                if let Err(error) = send::deliver(&bot, &outbox, pending, Some(id)).await {
+                    tracing::warn!(%error, "kept reply not delivered");
+                }
+            });
+        }
+        tokio::time::sleep(tuning::OUTBOX_SCAN).await;
+        while deliveries.try_join_next().is_some() {}
+    }
 }
 
 /// Completes `after` the stop was requested.

@@ -1,8 +1,9 @@
 //! Sending: entries and HTML texts out to Telegram, retried through rate limits, network
-//! loss and server errors until a deadline.
+//! loss and server errors until a deadline, and kept in the [`Outbox`] while they wait.
 
 use std::future::Future;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, ParseMode};
@@ -10,43 +11,148 @@ use teloxide::{ApiError, RequestError};
 
 use super::FaqBot;
 use super::html::{self, TELEGRAM_MAX};
+use super::outbox::{KeptId, Outbox, Outgoing, Pending};
 use crate::faq::Entry;
-use crate::tuning::{DELIVERY_DEADLINE, RETRY_PAUSE_MAX, RETRY_PAUSE_MIN};
+use crate::tuning::{DELIVERY_DEADLINE, OUTBOX_LEASE, RETRY_PAUSE_MAX, RETRY_PAUSE_MIN};
 
-/// Sends an entry as Telegram HTML, in as many messages as its length needs.
-pub(super) async fn send_entry(
-    bot: &FaqBot,
-    chat: ChatId,
-    entry: &Entry,
-) -> Result<(), RequestError> {
-    for part in html::split_html(&html::entry_html(entry), TELEGRAM_MAX) {
-        send_html(bot, chat, &part, None).await?;
+/// The way replies go out: to Telegram through its rate limits, and into the outbox while
+/// Telegram refuses them. Handlers take it as their one way to answer.
+#[derive(Clone)]
+pub(super) struct Replies {
+    pub bot: FaqBot,
+    pub outbox: Arc<Outbox>,
+}
+
+impl Replies {
+    /// Sends an entry as Telegram HTML, in as many messages as its length needs.
+    pub async fn entry(&self, chat: ChatId, entry: &Entry) -> Result<(), RequestError> {
+        let messages = html::split_html(&html::entry_html(entry), TELEGRAM_MAX)
+            .into_iter()
+            .map(|html| Outgoing {
+                html,
+                keyboard: None,
+            })
+            .collect();
+        let pending = Pending::new(chat.0, messages, DELIVERY_DEADLINE);
+        deliver(&self.bot, &self.outbox, pending, None).await
     }
-    Ok(())
+
+    /// Sends HTML text with its buttons.
+    pub async fn html(
+        &self,
+        chat: ChatId,
+        html: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), RequestError> {
+        let message = Outgoing {
+            html: html.to_string(),
+            keyboard,
+        };
+        let pending = Pending::new(chat.0, vec![message], DELIVERY_DEADLINE);
+        deliver(&self.bot, &self.outbox, pending, None).await
+    }
 }
 
-/// Sends HTML text, retrying what Telegram asks to retry.
-pub(super) async fn send_html(
+/// Sends what is left of `pending`, in order, retrying what Telegram asks to retry until
+/// the reply's deadline. From the first failure on, the rest of the reply is kept in the
+/// outbox (`kept`: already there, taken over from a stopped process) until it is
+/// delivered or given up.
+pub(super) async fn deliver(
     bot: &FaqBot,
-    chat: ChatId,
-    html: &str,
-    keyboard: Option<InlineKeyboardMarkup>,
+    outbox: &Outbox,
+    mut pending: Pending,
+    mut kept: Option<KeptId>,
 ) -> Result<(), RequestError> {
-    retry("sendMessage", || {
-        let mut request = bot
-            .send_message(chat, html.to_string())
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = &keyboard {
-            request = request.reply_markup(keyboard.clone());
+    let mut pause = RETRY_PAUSE_MIN;
+    let mut attempt = 0u32;
+    let result = loop {
+        let Some(message) = pending.messages.first() else {
+            break Ok(());
+        };
+        attempt += 1;
+        let error = match send_message(bot, ChatId(pending.chat), message).await {
+            Ok(()) => {
+                pending.messages.remove(0);
+                (attempt, pause) = (0, RETRY_PAUSE_MIN);
+                if let (Some(id), false) = (&kept, pending.messages.is_empty()) {
+                    outbox.renew(id, &pending, OUTBOX_LEASE).await;
+                }
+                continue;
+            }
+            Err(error) => error,
+        };
+        let Some(wait) = retry_wait(&error, pause, "sendMessage") else {
+            break Err(error);
+        };
+        if pending.expired_after(wait) {
+            tracing::error!(attempt, %error, "reply given up after the delivery deadline");
+            break Err(error);
         }
-        request.send()
-    })
-    .await
-    .map(drop)
+        if outbox.closed() {
+            // This process stopped; the kept reply is the next one's to send.
+            return Err(error);
+        }
+        // Held past the pause, so that no other process takes it over while we wait.
+        let lease = wait + OUTBOX_LEASE;
+        match &kept {
+            None => kept = outbox.keep(&pending, lease).await,
+            Some(id) => outbox.renew(id, &pending, lease).await,
+        }
+        tracing::warn!(method = "sendMessage", attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
+        tokio::time::sleep(wait).await;
+        pause = (pause * 2).min(RETRY_PAUSE_MAX);
+    };
+    if let Some(id) = &kept {
+        outbox.done(id).await;
+    }
+    result
 }
 
-/// Retries a request on 429 (after the delay Telegram gives), network loss and 5xx, with
-/// growing pauses, until [`DELIVERY_DEADLINE`]; other errors are final.
+async fn send_message(bot: &FaqBot, chat: ChatId, message: &Outgoing) -> Result<(), RequestError> {
+    let mut request = bot
+        .send_message(chat, message.html.clone())
+        .parse_mode(ParseMode::Html);
+    if let Some(keyboard) = &message.keyboard {
+        request = request.reply_markup(keyboard.clone());
+    }
+    request.send().await.map(drop)
+}
+
+/// How long to wait before trying `method` again after `error`, or `None` when trying
+/// again cannot help (or could show the customer a reply twice).
+fn retry_wait(error: &RequestError, pause: Duration, method: &'static str) -> Option<Duration> {
+    match error {
+        RequestError::RetryAfter(after) => Some(after.duration()),
+        // No answer in time: Telegram may have delivered it. Sending it again would
+        // show the customer the reply twice; a reply lost is the lesser harm.
+        RequestError::Network(e) if e.is_timeout() => {
+            tracing::warn!(method, %error, "no answer in time: not sent again, it may have arrived");
+            None
+        }
+        // Network loss; a proxy's 5xx page (not JSON); Telegram's own 5xx.
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+            Some(pause)
+        }
+        RequestError::Api(ApiError::Unknown(text))
+            if [
+                "Internal",
+                "Bad Gateway",
+                "Service Unavailable",
+                "Gateway Timeout",
+            ]
+            .iter()
+            .any(|server| text.contains(server)) =>
+        {
+            Some(pause)
+        }
+        _ => None,
+    }
+}
+
+/// Retries a request that is not a reply (answering a button press or an inline query,
+/// registering the menu) on 429, network loss and 5xx, with growing pauses, until
+/// [`DELIVERY_DEADLINE`]; other errors are final. Such requests are not kept: past a
+/// restart they mean nothing.
 pub(super) async fn retry<T, F, Fut>(method: &'static str, mut send: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
@@ -59,31 +165,8 @@ where
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
-        let wait = match &error {
-            RequestError::RetryAfter(after) => after.duration(),
-            // No answer in time: Telegram may have delivered it. Sending it again would
-            // show the customer the reply twice; a reply lost is the lesser harm.
-            RequestError::Network(e) if e.is_timeout() => {
-                tracing::warn!(method, %error, "no answer in time: not sent again, it may have arrived");
-                return Err(error);
-            }
-            // Network loss; a proxy's 5xx page (not JSON); Telegram's own 5xx.
-            RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-                pause
-            }
-            RequestError::Api(ApiError::Unknown(text))
-                if [
-                    "Internal",
-                    "Bad Gateway",
-                    "Service Unavailable",
-                    "Gateway Timeout",
-                ]
-                .iter()
-                .any(|server| text.contains(server)) =>
-            {
-                pause
-            }
-            _ => return Err(error),
+        let Some(wait) = retry_wait(&error, pause, method) else {
+            return Err(error);
         };
         if started.elapsed() + wait > DELIVERY_DEADLINE {
             tracing::error!(method, attempt, %error, "given up after the delivery deadline");

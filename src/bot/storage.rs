@@ -81,6 +81,17 @@ pub struct StorageError {
     message: String,
 }
 
+impl StorageError {
+    /// A failure of the store of `kind`, named by its kind only (a Redis URL may hold a
+    /// password).
+    pub(super) fn new(kind: &StorageKind, message: String) -> StorageError {
+        StorageError {
+            what: kind.name().to_string(),
+            message,
+        }
+    }
+}
+
 /// Opens the store of `kind`, reads from it once to prove it answers, and wraps it so that
 /// a failure later costs the chat's state, never the reply.
 pub(super) async fn open(

@@ -1,0 +1,491 @@
+//! Replies on their way: kept in the chat storage while Telegram refuses them, so that a
+//! restart, or another replica, delivers what a stopped process could not, until the
+//! delivery deadline.
+//!
+//! A reply is written here only when a send fails: the usual reply costs no storage call.
+//! Each kept reply is leased to the process retrying it, and the lease is renewed at every
+//! try. A process that stops releases its leases; one that dies lets them lapse
+//! ([`OUTBOX_LEASE`]); any bot on the same storage then takes the reply over
+//! ([`Outbox::orphans`]). With `memory` storage nothing outlives the process.
+//!
+//! The outbox is a convenience like the chat state: when the store fails, the reply is still
+//! retried by this process, and the log says it would not survive a restart.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::storage::{StorageError, StorageKind};
+use crate::tuning::STORE_CALL_TIMEOUT;
+
+/// One message of a reply: Telegram HTML and its buttons.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Outgoing {
+    pub html: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyboard: Option<InlineKeyboardMarkup>,
+}
+
+/// A reply not yet delivered: the messages one chat still has to get, in order.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Pending {
+    pub chat: i64,
+    pub messages: Vec<Outgoing>,
+    /// When the reply is given up: Unix time in milliseconds.
+    pub expires_ms: u64,
+}
+
+impl Pending {
+    /// A reply to `chat` given up after `deadline` from now.
+    pub fn new(chat: i64, messages: Vec<Outgoing>, deadline: Duration) -> Pending {
+        Pending {
+            chat,
+            messages,
+            expires_ms: now_ms().saturating_add(deadline.as_millis() as u64),
+        }
+    }
+
+    /// Whether waiting `wait` more would pass the deadline.
+    pub fn expired_after(&self, wait: Duration) -> bool {
+        now_ms().saturating_add(wait.as_millis() as u64) > self.expires_ms
+    }
+}
+
+/// A kept reply's name in the store.
+pub(crate) type KeptId = String;
+
+/// Where kept replies live.
+pub(crate) struct Outbox {
+    backend: Backend,
+    /// This process, as lease holder.
+    #[cfg_attr(not(any(feature = "redis", feature = "sqlite")), allow(dead_code))]
+    owner: String,
+    /// The replies this process holds, released when it stops.
+    held: Mutex<HashSet<KeptId>>,
+    /// Set once the process stopped: a retry still running is then left to the next one.
+    closed: AtomicBool,
+}
+
+enum Backend {
+    /// Nothing is kept: the retrying task is the only copy.
+    Memory,
+    #[cfg(feature = "redis")]
+    Redis(redis::Client),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The store's failures, logged and otherwise forgiven.
+type StoreResult<T> = Result<T, String>;
+
+// Without sqlite and Redis the store is memory only, and the stores' arguments go unused.
+#[cfg_attr(
+    not(any(feature = "redis", feature = "sqlite")),
+    allow(unused_variables, unused_mut)
+)]
+impl Outbox {
+    /// The outbox beside the chat state of `kind` (called after the chat store opened, so
+    /// that the place exists and answers).
+    pub async fn open(kind: &StorageKind) -> Result<Outbox, StorageError> {
+        let fail = |message: String| StorageError::new(kind, message);
+        let backend = match kind {
+            #[cfg(feature = "redis")]
+            StorageKind::Redis(url) => {
+                Backend::Redis(redis::Client::open(url.as_str()).map_err(|e| fail(e.to_string()))?)
+            }
+            #[cfg(feature = "sqlite")]
+            StorageKind::Sqlite(path) => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{path}?mode=rwc"))
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS faqbot_outbox (
+                        id TEXT PRIMARY KEY,
+                        reply TEXT NOT NULL,
+                        expires_ms INTEGER NOT NULL,
+                        owner TEXT NOT NULL,
+                        lease_ms INTEGER NOT NULL
+                    )",
+                )
+                .execute(&pool)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+                Backend::Sqlite(pool)
+            }
+            _ => Backend::Memory,
+        };
+        Ok(Outbox {
+            backend,
+            owner: format!("{:016x}", rand::random::<u64>()),
+            held: Mutex::new(HashSet::new()),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether kept replies outlive this process.
+    pub fn persistent(&self) -> bool {
+        !matches!(self.backend, Backend::Memory)
+    }
+
+    /// Whether this process stopped: retries still running leave their replies to the next.
+    pub fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Keeps `pending`, leased to this process for `lease`. `None` when nothing was kept
+    /// (memory storage, or a store that failed: logged).
+    pub async fn keep(&self, pending: &Pending, lease: Duration) -> Option<KeptId> {
+        if !self.persistent() || self.closed() {
+            return None;
+        }
+        let id = format!("{:016x}", rand::random::<u64>());
+        match within(self.write(&id, pending, lease)).await {
+            Ok(()) => {
+                self.hold(&id, true);
+                Some(id)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reply not kept: it will not survive a restart");
+                None
+            }
+        }
+    }
+
+    /// Writes what is left of a kept reply and renews its lease.
+    pub async fn renew(&self, id: &KeptId, pending: &Pending, lease: Duration) {
+        if self.closed() {
+            return;
+        }
+        if let Err(error) = within(self.write(id, pending, lease)).await {
+            tracing::warn!(%error, "kept reply not updated");
+        }
+    }
+
+    /// Forgets a reply delivered or given up.
+    pub async fn done(&self, id: &KeptId) {
+        self.hold(id, false);
+        if let Err(error) = within(self.remove(id)).await {
+            tracing::warn!(%error, "kept reply not removed: it may be sent again");
+        }
+    }
+
+    /// On stop: the replies this process still holds are left for the next one, at once.
+    pub async fn release(&self) {
+        self.closed.store(true, Ordering::Release);
+        let held: Vec<KeptId> = self.lock_held().drain().collect();
+        for id in &held {
+            if let Err(error) = within(self.unlease(id)).await {
+                tracing::warn!(%error, "kept reply not released: another process takes it over when its lease lapses");
+            }
+        }
+        if !held.is_empty() {
+            tracing::warn!(
+                replies = held.len(),
+                "replies left undelivered are kept for the next start"
+            );
+        }
+    }
+
+    /// Takes over the kept replies no live process holds, and drops the expired ones.
+    pub async fn orphans(&self, lease: Duration) -> Vec<(KeptId, Pending)> {
+        if !self.persistent() || self.closed() {
+            return Vec::new();
+        }
+        match within(self.claim_orphans(lease)).await {
+            Ok(claimed) => {
+                for (id, _) in &claimed {
+                    self.hold(id, true);
+                }
+                claimed
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot look for kept replies");
+                Vec::new()
+            }
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashSet<KeptId>> {
+        // A panic elsewhere while holding the lock leaves a valid set.
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn hold(&self, id: &KeptId, held: bool) {
+        let mut set = self.lock_held();
+        if held {
+            set.insert(id.clone());
+        } else {
+            set.remove(id);
+        }
+    }
+
+    async fn write(&self, id: &KeptId, pending: &Pending, lease: Duration) -> StoreResult<()> {
+        let reply = serde_json::to_string(pending).map_err(|e| e.to_string())?;
+        match &self.backend {
+            Backend::Memory => Ok(()),
+            #[cfg(feature = "redis")]
+            Backend::Redis(client) => {
+                let mut conn = redis_conn(client).await?;
+                let ttl = pending.expires_ms.saturating_sub(now_ms()).max(1);
+                redis::pipe()
+                    .atomic()
+                    .cmd("SET")
+                    .arg(reply_key(id))
+                    .arg(reply)
+                    .arg("PX")
+                    .arg(ttl)
+                    .ignore()
+                    .cmd("SET")
+                    .arg(lease_key(id))
+                    .arg(&self.owner)
+                    .arg("PX")
+                    .arg(lease.as_millis() as u64)
+                    .ignore()
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::query(
+                "INSERT INTO faqbot_outbox (id, reply, expires_ms, owner, lease_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET reply = ?2, owner = ?4, lease_ms = ?5",
+            )
+            .bind(id)
+            .bind(reply)
+            .bind(pending.expires_ms as i64)
+            .bind(&self.owner)
+            .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn remove(&self, id: &KeptId) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Memory => Ok(()),
+            #[cfg(feature = "redis")]
+            Backend::Redis(client) => {
+                let mut conn = redis_conn(client).await?;
+                redis::cmd("DEL")
+                    .arg(reply_key(id))
+                    .arg(lease_key(id))
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn unlease(&self, id: &KeptId) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Memory => Ok(()),
+            #[cfg(feature = "redis")]
+            Backend::Redis(client) => {
+                let mut conn = redis_conn(client).await?;
+                redis::cmd("DEL")
+                    .arg(lease_key(id))
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                sqlx::query("UPDATE faqbot_outbox SET lease_ms = 0 WHERE id = ?1 AND owner = ?2")
+                    .bind(id)
+                    .bind(&self.owner)
+                    .execute(pool)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn claim_orphans(&self, lease: Duration) -> StoreResult<Vec<(KeptId, Pending)>> {
+        let mut claimed = Vec::new();
+        match &self.backend {
+            Backend::Memory => {}
+            #[cfg(feature = "redis")]
+            Backend::Redis(client) => {
+                let mut conn = redis_conn(client).await?;
+                let mut cursor = 0u64;
+                let mut ids = Vec::new();
+                loop {
+                    let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(format!("{REPLY_PREFIX}*"))
+                        .arg("COUNT")
+                        .arg(200)
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    ids.extend(
+                        keys.iter()
+                            .filter_map(|k| k.strip_prefix(REPLY_PREFIX).map(str::to_string)),
+                    );
+                    cursor = next;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                for id in ids {
+                    // The lease key is the lock: only one process sets it while it is free.
+                    let took: Option<String> = redis::cmd("SET")
+                        .arg(lease_key(&id))
+                        .arg(&self.owner)
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(lease.as_millis() as u64)
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if took.is_none() {
+                        continue;
+                    }
+                    let reply: Option<String> = redis::cmd("GET")
+                        .arg(reply_key(&id))
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match reply.as_deref().map(serde_json::from_str::<Pending>) {
+                        Some(Ok(pending)) => claimed.push((id, pending)),
+                        // Delivered (or expired) meanwhile, or not ours to read.
+                        _ => {
+                            redis::cmd("DEL")
+                                .arg(reply_key(&id))
+                                .arg(lease_key(&id))
+                                .query_async::<()>(&mut conn)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                    }
+                }
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                use sqlx::Row;
+                let now = now_ms() as i64;
+                let to_string = |e: sqlx::Error| e.to_string();
+                sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1")
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .map_err(to_string)?;
+                let free = sqlx::query("SELECT id FROM faqbot_outbox WHERE lease_ms < ?1")
+                    .bind(now)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(to_string)?;
+                for row in free {
+                    let id: String = row.try_get("id").map_err(to_string)?;
+                    // Only one process's update matches while the lease is free.
+                    let row = sqlx::query(
+                        "UPDATE faqbot_outbox SET owner = ?1, lease_ms = ?2
+                         WHERE id = ?3 AND lease_ms < ?4 RETURNING reply",
+                    )
+                    .bind(&self.owner)
+                    .bind(now.saturating_add(lease.as_millis() as i64))
+                    .bind(&id)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(to_string)?;
+                    let Some(row) = row else { continue };
+                    let reply: String = row.try_get("reply").map_err(to_string)?;
+                    match serde_json::from_str::<Pending>(&reply) {
+                        Ok(pending) => claimed.push((id, pending)),
+                        Err(error) => {
+                            tracing::warn!(%error, "a kept reply cannot be read: dropped");
+                            sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
+                                .bind(&id)
+                                .execute(pool)
+                                .await
+                                .map_err(to_string)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(claimed)
+    }
+}
+
+/// `call`, or an error when the store takes over [`STORE_CALL_TIMEOUT`].
+async fn within<T>(call: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    tokio::time::timeout(STORE_CALL_TIMEOUT, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {STORE_CALL_TIMEOUT:?}")))
+}
+
+#[cfg(feature = "redis")]
+const REPLY_PREFIX: &str = "faqbot:outbox:";
+
+#[cfg(feature = "redis")]
+fn reply_key(id: &str) -> String {
+    format!("{REPLY_PREFIX}{id}")
+}
+
+#[cfg(feature = "redis")]
+fn lease_key(id: &str) -> String {
+    format!("faqbot:lease:{id}")
+}
+
+/// A connection per call: the outbox is written only when Telegram fails, and a fresh
+/// connection survives a Redis restart without a reconnecting client.
+#[cfg(feature = "redis")]
+async fn redis_conn(client: &redis::Client) -> StoreResult<redis::aio::MultiplexedConnection> {
+    client
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_reply_expires_at_its_deadline() {
+        let pending = Pending::new(1, Vec::new(), Duration::from_secs(60));
+        assert!(!pending.expired_after(Duration::from_secs(30)));
+        assert!(pending.expired_after(Duration::from_secs(61)));
+    }
+
+    #[test]
+    fn a_kept_reply_reads_back_as_written() {
+        let pending = Pending::new(
+            -100_123,
+            vec![Outgoing {
+                html: "<b>Sim</b>".into(),
+                keyboard: None,
+            }],
+            Duration::from_secs(600),
+        );
+        let json = serde_json::to_string(&pending).unwrap();
+        let back: Pending = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.chat, -100_123);
+        assert_eq!(back.messages[0].html, "<b>Sim</b>");
+        assert_eq!(back.expires_ms, pending.expires_ms);
+    }
+}
