@@ -11,6 +11,8 @@
 //! cosines sit in a narrow band, so similarity alone does not tell an answerable question
 //! from an unanswerable one.
 
+#[doc(hidden)]
+pub mod bench_support;
 mod encoder;
 pub mod fetch;
 mod file;

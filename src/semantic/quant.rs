@@ -31,6 +31,15 @@ impl Q4Matrix {
         self.rows
     }
 
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The whole matrix as stored: `rows × cols / QK` blocks, row-major (ggml's layout).
+    pub fn bytes<'m>(&self, map: &'m [u8]) -> &'m [u8] {
+        &map[self.offset..self.offset + self.rows * self.row_bytes()]
+    }
+
     fn row_bytes(&self) -> usize {
         self.cols / QK * BLOCK_BYTES
     }

@@ -35,6 +35,35 @@ fn piece<'b>(vocab: &Vocab, blob: &'b [u8], id: usize) -> &'b [u8] {
     &blob[vocab.offsets[id] as usize..vocab.offsets[id + 1] as usize]
 }
 
+/// `text` as the Viterbi search reads it: each code point through the normalization map,
+/// runs of spaces collapsed, a leading `▁`, spaces as `▁`; and the byte offset of each of
+/// its characters, then its length.
+pub fn normalize(vocab: &Vocab, text: &str) -> (String, Vec<usize>) {
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match vocab.normalization.get(&u32::from(c)) {
+            // The map's code points come from the file: one that is not a scalar value
+            // is dropped rather than trusted.
+            Some(to) => chars.extend(to.iter().filter_map(|&cp| char::from_u32(cp))),
+            None => chars.push(c),
+        }
+    }
+    chars.dedup_by(|b, a| *a == ' ' && *b == ' ');
+    let mut normalized = String::with_capacity(chars.len() * 3 + 3);
+    // Byte offset of each character, and the end.
+    let mut starts = Vec::with_capacity(chars.len() + 2);
+    if chars.first() != Some(&' ') {
+        starts.push(0);
+        normalized.push(META);
+    }
+    for &c in &chars {
+        starts.push(normalized.len());
+        normalized.push(if c == ' ' { META } else { c });
+    }
+    starts.push(normalized.len());
+    (normalized, starts)
+}
+
 impl Tokenizer {
     /// Builds the lookup over `vocab`, whose piece bytes are `blob`.
     pub fn new(vocab: &Vocab, blob: &[u8]) -> Tokenizer {
@@ -77,29 +106,8 @@ impl Tokenizer {
 
     /// The pieces of `text`, without `<s>` and `</s>`.
     pub fn encode(&self, vocab: &Vocab, blob: &[u8], text: &str) -> Vec<TokenId> {
-        let mut chars: Vec<char> = Vec::with_capacity(text.len());
-        for c in text.chars() {
-            match vocab.normalization.get(&u32::from(c)) {
-                // The map's code points come from the file: one that is not a scalar value
-                // is dropped rather than trusted.
-                Some(to) => chars.extend(to.iter().filter_map(|&cp| char::from_u32(cp))),
-                None => chars.push(c),
-            }
-        }
-        chars.dedup_by(|b, a| *a == ' ' && *b == ' ');
-        let mut normalized = String::with_capacity(chars.len() * 3 + 3);
-        // Byte offset of each character, and the end.
-        let mut starts = Vec::with_capacity(chars.len() + 2);
-        if chars.first() != Some(&' ') {
-            starts.push(0);
-            normalized.push(META);
-        }
-        for &c in &chars {
-            starts.push(normalized.len());
-            normalized.push(if c == ' ' { META } else { c });
-        }
-        let n = starts.len();
-        starts.push(normalized.len());
+        let (normalized, starts) = normalize(vocab, text);
+        let n = starts.len() - 1;
         let bytes = normalized.as_bytes();
 
         const UNREACHED: f32 = -1e30;
