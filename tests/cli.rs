@@ -508,3 +508,29 @@ fn piped_output_has_no_colour_codes() {
     assert!(!stdout(&out).contains('\u{1b}'), "{}", stdout(&out));
     assert!(stdout(&out).contains("-- lang pt"), "{}", stdout(&out));
 }
+
+#[test]
+fn the_clarify_threshold_decides_between_choices_and_a_hand_off() {
+    let s = Scratch::new();
+    let decision = |args: &[&str]| {
+        let mut all = vec!["ask", "--json", "--threshold", "1"];
+        all.extend_from_slice(args);
+        all.push("a atualização é obrigatória?");
+        let out = s.run(&all, "");
+        assert!(out.status.success(), "{}", stderr(&out));
+        json_lines(&out)[0]["decision"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Nothing is sure enough to answer: choices at a low clarify threshold, a hand-off at 1.
+    assert_eq!(decision(&["--clarify", "0.01"]), "clarify");
+    assert_eq!(decision(&["--clarify", "1"]), "handoff");
+    let out = s.run(&["ask", "--clarify", "2", "prazo?"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a usage error: {}",
+        stderr(&out)
+    );
+}

@@ -47,6 +47,10 @@ struct Answering {
     /// engine offers choices or hands off.
     #[arg(long, env = "FAQBOT_THRESHOLD", value_name = "0..1", value_parser = unit_interval::<f32>)]
     threshold: Option<f32>,
+    /// Below the answer threshold, offer the best entries as choices when the first is at
+    /// least this likely (0 to 1; default 0.4); below it, hand off to Customer Care.
+    #[arg(long, env = "FAQBOT_CLARIFY", value_name = "0..1", value_parser = unit_interval::<f32>)]
+    clarify: Option<f32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,7 +93,8 @@ enum Command {
         after_help = "Example:\n  faqbot eval tests/questions/pt.tsv tests/questions/es.tsv --min-accuracy 0.8"
     )]
     Eval {
-        /// Corpora: one `question<TAB>expected id` per line (`-` for out of scope).
+        /// Corpora (TSV): one `lang<TAB>expected ids<TAB>question` per line, ids joined by
+        /// `|`, `NONE` for a question that must be handed off.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Exit with 1 when the in-scope accuracy is below this (0..1).
@@ -221,8 +226,9 @@ pub fn init_logging() {
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let mut settings = Settings::default();
-    if let Some(threshold) = cli.command.answering().and_then(|a| a.threshold) {
-        settings.threshold = threshold;
+    if let Some(answering) = cli.command.answering() {
+        settings.threshold = answering.threshold.unwrap_or(settings.threshold);
+        settings.clarify = answering.clarify.unwrap_or(settings.clarify);
     }
     if let Command::Model(ModelCommand::Fetch) = cli.command {
         let paths = paths::Paths::locate(None, None, cli.model)?;
