@@ -110,7 +110,8 @@ impl Model {
     /// With the encoder: every weight fitted by `faqbot calibrate tests/questions/train/*.tsv
     /// tests/questions/blind/*.tsv` (the first blind set became training data once it had
     /// steered a choice; every candidate of every question a sample), then Platt-scaled on
-    /// the first-ranked candidates. Reported on `tests/questions/blind2/`.
+    /// the first-ranked candidates. Reported on `tests/questions/blind2/`, then `blind3/` and
+    /// `blind4/` (README, *Quality*).
     pub const SEMANTIC: Model = Model {
         weights: [
             5.087, 3.043, 1.073, 0.013, -0.656, 1.045, 0.443, -1.694, -3.534, 7.868, 7.398,
