@@ -105,7 +105,8 @@ pub struct Options {
     /// Outgoing rate limits; Telegram's own by default. Load tests raise them.
     pub limits: Limits,
     /// How long after the shutdown signal replies still being retried may take; then the
-    /// bot stops without them (they are logged as dropped).
+    /// bot stops without them: kept for the next start with sqlite or Redis storage, lost
+    /// (and logged) in memory.
     pub shutdown_deadline: Duration,
 }
 
@@ -234,7 +235,7 @@ where
             () = deadline_after(stop_requested.clone(), options.shutdown_deadline) => {
                 tracing::error!(
                     deadline_s = options.shutdown_deadline.as_secs(),
-                    "stopped at the shutdown deadline: replies still being retried are dropped"
+                    "stopped at the shutdown deadline: replies still being retried are left to the next start (lost with memory storage)"
                 );
                 break;
             }

@@ -279,12 +279,7 @@ impl Outbox {
             #[cfg(feature = "redis")]
             Backend::Redis(client) => {
                 let mut conn = redis_conn(client).await?;
-                redis::cmd("DEL")
-                    .arg(reply_key(id))
-                    .arg(lease_key(id))
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .map_err(|e| e.to_string())
+                redis_del(&mut conn, &[reply_key(id), lease_key(id)]).await
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
@@ -302,11 +297,7 @@ impl Outbox {
             #[cfg(feature = "redis")]
             Backend::Redis(client) => {
                 let mut conn = redis_conn(client).await?;
-                redis::cmd("DEL")
-                    .arg(lease_key(id))
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .map_err(|e| e.to_string())
+                redis_del(&mut conn, &[lease_key(id)]).await
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
@@ -371,14 +362,7 @@ impl Outbox {
                     match reply.as_deref().map(serde_json::from_str::<Pending>) {
                         Some(Ok(pending)) => claimed.push((id, pending)),
                         // Delivered (or expired) meanwhile, or not ours to read.
-                        _ => {
-                            redis::cmd("DEL")
-                                .arg(reply_key(&id))
-                                .arg(lease_key(&id))
-                                .query_async::<()>(&mut conn)
-                                .await
-                                .map_err(|e| e.to_string())?;
-                        }
+                        _ => redis_del(&mut conn, &[reply_key(&id), lease_key(&id)]).await?,
                     }
                 }
             }
@@ -449,6 +433,18 @@ fn reply_key(id: &str) -> String {
 #[cfg(feature = "redis")]
 fn lease_key(id: &str) -> String {
     format!("faqbot:lease:{id}")
+}
+
+#[cfg(feature = "redis")]
+async fn redis_del(
+    conn: &mut redis::aio::MultiplexedConnection,
+    keys: &[String],
+) -> StoreResult<()> {
+    redis::cmd("DEL")
+        .arg(keys)
+        .query_async::<()>(conn)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// A connection per call: the outbox is written only when Telegram fails, and a fresh
