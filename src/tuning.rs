@@ -139,8 +139,9 @@ pub const POLL_PAUSE_REFUSED: Duration = Duration::from_secs(30);
 /// systemd's and Docker's default stop timeouts (90 s and 10 s; deploy/faqbot.service
 /// gives 30 s).
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
-/// How long a process holds a kept reply it is retrying before another may take it over
-/// (renewed at every try, so only a process that died lets it lapse).
+/// How long a process holds a kept reply it is retrying before another may take it over.
+/// Renewed at every try (for the pause plus this), and every third of it while a send
+/// waits: only a process that died, or lost its store for that long, lets it lapse.
 pub const OUTBOX_LEASE: Duration = Duration::from_secs(60);
 /// How often a bot looks for kept replies no process is retrying (at start, then this often).
 pub const OUTBOX_SCAN: Duration = Duration::from_secs(30);

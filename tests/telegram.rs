@@ -1201,17 +1201,22 @@ async fn polling_never_deletes_a_webhook_and_waits_after_a_refusal() {
     bot.stop().await;
 }
 
-/// Telegram refuses every reply until the bot stops; a bot started on the same storage
-/// against a Telegram that works again delivers the reply, once, unasked.
+/// Telegram refuses every reply until the bot stops (`refuse`); a bot started on the same
+/// storage against a Telegram that works again delivers the reply, once, unasked, and a
+/// third start finds nothing left to send.
 #[cfg(any(feature = "sqlite", feature = "redis"))]
-async fn a_refused_reply_is_delivered_after_a_restart(storage: &str, chat: i64) {
+async fn a_refused_reply_is_delivered_after_a_restart(
+    storage: &str,
+    chat: i64,
+    refuse: fn(&FakeTelegram),
+) {
     let options = Options {
         storage: storage.parse().unwrap(),
         shutdown_deadline: std::time::Duration::from_secs(1),
         ..Options::default()
     };
     let stopped = Running::start(options.clone()).await;
-    stopped.server.fail_sends_with_502(usize::MAX);
+    refuse(&stopped.server);
     stopped
         .server
         .push(private_text(chat, "pt-br", "A atualização é obrigatória?"));
@@ -1233,17 +1238,21 @@ async fn a_refused_reply_is_delivered_after_a_restart(storage: &str, chat: i64) 
     let text = sent[0]["text"].as_str().unwrap();
     assert!(text.contains("Esta atualização é obrigatória?"), "{text}");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let delivered = [first.stop().await, second.stop().await]
-        .iter()
-        .map(|server| {
-            server
-                .calls()
-                .iter()
-                .filter(|(method, body)| method == "sendmessage" && to_chat(chat)(body))
-                .count()
-        })
-        .sum::<usize>();
+    let sends = |server: &FakeTelegram| {
+        server
+            .calls()
+            .iter()
+            .filter(|(method, body)| method == "sendmessage" && to_chat(chat)(body))
+            .count()
+    };
+    let delivered = sends(&first.stop().await) + sends(&second.stop().await);
     assert_eq!(delivered, 1, "delivered once, by one process");
+
+    // Delivered means forgotten: the next start sends nothing.
+    let third = Running::start(options).await;
+    third.server.wait_for("getUpdates", 2, |_| true).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sends(&third.stop().await), 0, "sent again by a later start");
 }
 
 #[cfg(feature = "sqlite")]
@@ -1251,12 +1260,31 @@ async fn a_refused_reply_is_delivered_after_a_restart(storage: &str, chat: i64) 
 async fn sqlite_keeps_a_refused_reply_for_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chats.sqlite");
-    a_refused_reply_is_delivered_after_a_restart(&format!("sqlite:{}", path.display()), 180).await;
+    let storage = format!("sqlite:{}", path.display());
+    a_refused_reply_is_delivered_after_a_restart(&storage, 180, |server| {
+        server.fail_sends_with_502(usize::MAX)
+    })
+    .await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_held_back_by_429s_is_kept_for_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chats.sqlite");
+    let storage = format!("sqlite:{}", path.display());
+    a_refused_reply_is_delivered_after_a_restart(&storage, 182, |server| {
+        server.fail_with_429("sendMessage", usize::MAX)
+    })
+    .await;
 }
 
 #[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_keeps_a_refused_reply_for_the_next_start() {
     let redis = RedisServer::start_on(free_port().port());
-    a_refused_reply_is_delivered_after_a_restart(&redis.url(), 181).await;
+    a_refused_reply_is_delivered_after_a_restart(&redis.url(), 181, |server| {
+        server.fail_sends_with_502(usize::MAX)
+    })
+    .await;
 }

@@ -166,12 +166,19 @@ where
     let storage = storage::open(&options.storage).await?;
     let outbox = Arc::new(outbox::Outbox::open(&options.storage).await?);
     let endpoint = polling::Endpoint::of(&bot).ok_or(RunError::ApiUrl)?;
-    let bot = bot.throttle(options.limits);
+    // Telegram's limits are kept by the throttle; its 429s come back to `send`, which keeps
+    // the reply while it waits and gives up at the delivery deadline (the throttle alone
+    // would retry forever, out of the outbox's sight).
+    let bot = Throttle::spawn_with_settings(
+        bot,
+        teloxide::adaptors::throttle::Settings::default()
+            .limits(options.limits)
+            .no_retry(),
+    );
     // The menu is a nicety: registering it (and retrying) must not hold up answering.
     let menu_bot = bot.clone();
     let menu = tokio::spawn(async move { menu::register_commands(&menu_bot).await });
     let dispatcher_bot = bot.clone();
-    let resumer = tokio::spawn(resume_kept(bot.clone(), outbox.clone()));
     let mut dispatcher = Dispatcher::builder(bot, schema())
         .dependencies(dptree::deps![
             live,
@@ -186,6 +193,11 @@ where
         .build();
     let token = dispatcher.shutdown_token();
     let (stopping, mut stop_requested) = tokio::sync::watch::channel(false);
+    let resumer = tokio::spawn(resume_kept(
+        dispatcher_bot.clone(),
+        outbox.clone(),
+        stop_requested.clone(),
+    ));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stopping.send(true);
@@ -245,6 +257,7 @@ where
             Err(RequestError::Api(ApiError::InvalidToken)) => {
                 menu.abort();
                 resumer.abort();
+                let _ = resumer.await;
                 outbox.release().await;
                 return Err(RunError::InvalidToken);
             }
@@ -259,7 +272,8 @@ where
         }
     }
     menu.abort();
-    resumer.abort();
+    // The resumed deliveries stop (they stay kept) before their leases are released.
+    let _ = resumer.await;
     // Replies still being retried are left, kept, to the next process.
     outbox.release().await;
     tracing::info!("bot stopped");
@@ -268,12 +282,16 @@ where
 
 /// Delivers the replies a stopped or dead process left in the outbox: at start, then every
 /// [`tuning::OUTBOX_SCAN`] (a replica that died lets its replies' leases lapse).
-async fn resume_kept(bot: FaqBot, outbox: Arc<outbox::Outbox>) {
+async fn resume_kept(
+    bot: FaqBot,
+    outbox: Arc<outbox::Outbox>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     if !outbox.persistent() {
         return;
     }
     let mut deliveries = tokio::task::JoinSet::new();
-    loop {
+    while !*stop.borrow_and_update() {
         for (id, pending) in outbox.orphans(tuning::OUTBOX_LEASE).await {
             tracing::info!(
                 messages = pending.messages.len(),
@@ -286,9 +304,13 @@ async fn resume_kept(bot: FaqBot, outbox: Arc<outbox::Outbox>) {
                 }
             });
         }
-        tokio::time::sleep(tuning::OUTBOX_SCAN).await;
+        tokio::select! {
+            () = tokio::time::sleep(tuning::OUTBOX_SCAN) => {}
+            changed = stop.changed() => if changed.is_err() { break },
+        }
         while deliveries.try_join_next().is_some() {}
     }
+    deliveries.shutdown().await;
 }
 
 /// Completes `after` the stop was requested.

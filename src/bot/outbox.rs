@@ -91,7 +91,7 @@ type StoreResult<T> = Result<T, String>;
 // Without sqlite and Redis the store is memory only, and the stores' arguments go unused.
 #[cfg_attr(
     not(any(feature = "redis", feature = "sqlite")),
-    allow(unused_variables, unused_mut)
+    allow(unused_variables, unused_mut, clippy::ptr_arg)
 )]
 impl Outbox {
     /// The outbox beside the chat state of `kind` (called after the chat store opened, so
@@ -149,7 +149,7 @@ impl Outbox {
             return None;
         }
         let id = format!("{:016x}", rand::random::<u64>());
-        match within(self.write(&id, pending, lease)).await {
+        match within(self.insert(&id, pending, lease)).await {
             Ok(()) => {
                 self.hold(&id, true);
                 Some(id)
@@ -161,13 +161,24 @@ impl Outbox {
         }
     }
 
-    /// Writes what is left of a kept reply and renews its lease.
-    pub async fn renew(&self, id: &KeptId, pending: &Pending, lease: Duration) {
+    /// Writes what is left of a kept reply and renews its lease, if this process still
+    /// holds it. `false` when another process took it over (its lease had lapsed): that
+    /// process delivers it now. A store that fails is forgiven (`true`).
+    pub async fn renew(&self, id: &KeptId, pending: &Pending, lease: Duration) -> bool {
         if self.closed() {
-            return;
+            return true;
         }
-        if let Err(error) = within(self.write(id, pending, lease)).await {
-            tracing::warn!(%error, "kept reply not updated");
+        match within(self.update(id, pending, lease)).await {
+            Ok(ours) => {
+                if !ours {
+                    self.hold(id, false);
+                }
+                ours
+            }
+            Err(error) => {
+                tracing::warn!(%error, "kept reply not updated");
+                true
+            }
         }
     }
 
@@ -180,39 +191,45 @@ impl Outbox {
     }
 
     /// On stop: the replies this process still holds are left for the next one, at once.
+    /// All released together, within one store timeout, so that a store that is down does
+    /// not hold up the exit.
     pub async fn release(&self) {
         self.closed.store(true, Ordering::Release);
         let held: Vec<KeptId> = self.lock_held().drain().collect();
-        for id in &held {
-            if let Err(error) = within(self.unlease(id)).await {
-                tracing::warn!(%error, "kept reply not released: another process takes it over when its lease lapses");
-            }
+        if held.is_empty() {
+            return;
         }
-        if !held.is_empty() {
+        let releases = futures::future::join_all(held.iter().map(|id| self.unlease(id)));
+        let failed = match tokio::time::timeout(STORE_CALL_TIMEOUT, releases).await {
+            Ok(results) => results.iter().filter(|r| r.is_err()).count(),
+            Err(_) => held.len(),
+        };
+        if failed > 0 {
             tracing::warn!(
-                replies = held.len(),
-                "replies left undelivered are kept for the next start"
+                replies = failed,
+                "kept replies not released: another process takes them over when their lease lapses"
             );
         }
+        tracing::warn!(
+            replies = held.len(),
+            "replies left undelivered are kept for the next start"
+        );
     }
 
-    /// Takes over the kept replies no live process holds, and drops the expired ones.
+    /// Takes over the kept replies no live process holds, and drops the expired ones. A
+    /// store that fails midway keeps what was claimed before.
     pub async fn orphans(&self, lease: Duration) -> Vec<(KeptId, Pending)> {
         if !self.persistent() || self.closed() {
             return Vec::new();
         }
-        match within(self.claim_orphans(lease)).await {
-            Ok(claimed) => {
-                for (id, _) in &claimed {
-                    self.hold(id, true);
-                }
-                claimed
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot look for kept replies");
-                Vec::new()
-            }
+        let mut claimed = Vec::new();
+        if let Err(error) = self.claim_orphans(lease, &mut claimed).await {
+            tracing::warn!(%error, "cannot look for kept replies");
         }
+        for (id, _) in &claimed {
+            self.hold(id, true);
+        }
+        claimed
     }
 
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashSet<KeptId>> {
@@ -229,7 +246,7 @@ impl Outbox {
         }
     }
 
-    async fn write(&self, id: &KeptId, pending: &Pending, lease: Duration) -> StoreResult<()> {
+    async fn insert(&self, id: &KeptId, pending: &Pending, lease: Duration) -> StoreResult<()> {
         let reply = serde_json::to_string(pending).map_err(|e| e.to_string())?;
         match &self.backend {
             Backend::Memory => Ok(()),
@@ -251,6 +268,11 @@ impl Outbox {
                     .arg("PX")
                     .arg(lease.as_millis() as u64)
                     .ignore()
+                    .cmd("ZADD")
+                    .arg(INDEX_KEY)
+                    .arg(pending.expires_ms)
+                    .arg(id)
+                    .ignore()
                     .query_async::<()>(&mut conn)
                     .await
                     .map_err(|e| e.to_string())
@@ -258,8 +280,7 @@ impl Outbox {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => sqlx::query(
                 "INSERT INTO faqbot_outbox (id, reply, expires_ms, owner, lease_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET reply = ?2, owner = ?4, lease_ms = ?5",
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .bind(id)
             .bind(reply)
@@ -273,13 +294,59 @@ impl Outbox {
         }
     }
 
+    /// Whether the reply was still this process's, and so updated.
+    async fn update(&self, id: &KeptId, pending: &Pending, lease: Duration) -> StoreResult<bool> {
+        let reply = serde_json::to_string(pending).map_err(|e| e.to_string())?;
+        match &self.backend {
+            Backend::Memory => Ok(true),
+            #[cfg(feature = "redis")]
+            Backend::Redis(client) => {
+                let mut conn = redis_conn(client).await?;
+                let ttl = pending.expires_ms.saturating_sub(now_ms()).max(1);
+                // Compare and set: only the lease holder writes.
+                let updated: i64 = redis::cmd("EVAL")
+                    .arg(
+                        "if redis.call('GET', KEYS[2]) == ARGV[1] then \
+                           redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) \
+                           redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4]) \
+                           return 1 \
+                         end \
+                         return 0",
+                    )
+                    .arg(2)
+                    .arg(reply_key(id))
+                    .arg(lease_key(id))
+                    .arg(&self.owner)
+                    .arg(reply)
+                    .arg(ttl)
+                    .arg(lease.as_millis() as u64)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(updated == 1)
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::query(
+                "UPDATE faqbot_outbox SET reply = ?1, lease_ms = ?2 WHERE id = ?3 AND owner = ?4",
+            )
+            .bind(reply)
+            .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
+            .bind(id)
+            .bind(&self.owner)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() == 1)
+            .map_err(|e| e.to_string()),
+        }
+    }
+
     async fn remove(&self, id: &KeptId) -> StoreResult<()> {
         match &self.backend {
             Backend::Memory => Ok(()),
             #[cfg(feature = "redis")]
             Backend::Redis(client) => {
                 let mut conn = redis_conn(client).await?;
-                redis_del(&mut conn, &[reply_key(id), lease_key(id)]).await
+                redis_forget(&mut conn, id).await
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
@@ -297,7 +364,20 @@ impl Outbox {
             #[cfg(feature = "redis")]
             Backend::Redis(client) => {
                 let mut conn = redis_conn(client).await?;
-                redis_del(&mut conn, &[lease_key(id)]).await
+                // Compare and delete: another process's lease is not ours to free.
+                redis::cmd("EVAL")
+                    .arg(
+                        "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+                           return redis.call('DEL', KEYS[1]) \
+                         end \
+                         return 0",
+                    )
+                    .arg(1)
+                    .arg(lease_key(id))
+                    .arg(&self.owner)
+                    .query_async::<()>(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
@@ -312,57 +392,58 @@ impl Outbox {
         }
     }
 
-    async fn claim_orphans(&self, lease: Duration) -> StoreResult<Vec<(KeptId, Pending)>> {
-        let mut claimed = Vec::new();
+    /// Claims free replies into `claimed`, one store call at a time, each within the store
+    /// timeout.
+    async fn claim_orphans(
+        &self,
+        lease: Duration,
+        claimed: &mut Vec<(KeptId, Pending)>,
+    ) -> StoreResult<()> {
         match &self.backend {
             Backend::Memory => {}
             #[cfg(feature = "redis")]
             Backend::Redis(client) => {
-                let mut conn = redis_conn(client).await?;
-                let mut cursor = 0u64;
-                let mut ids = Vec::new();
-                loop {
-                    let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(format!("{REPLY_PREFIX}*"))
-                        .arg("COUNT")
-                        .arg(200)
-                        .query_async(&mut conn)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    ids.extend(
-                        keys.iter()
-                            .filter_map(|k| k.strip_prefix(REPLY_PREFIX).map(str::to_string)),
-                    );
-                    cursor = next;
-                    if cursor == 0 {
-                        break;
-                    }
-                }
+                let mut conn = within(redis_conn(client)).await?;
+                let now = now_ms();
+                // The index holds every kept reply by its deadline: no scan of the chats.
+                within(query::<()>(
+                    &mut conn,
+                    redis::cmd("ZREMRANGEBYSCORE")
+                        .arg(INDEX_KEY)
+                        .arg("-inf")
+                        .arg(now),
+                ))
+                .await?;
+                let ids: Vec<String> = within(query(
+                    &mut conn,
+                    redis::cmd("ZRANGE").arg(INDEX_KEY).arg(0).arg(-1),
+                ))
+                .await?;
                 for id in ids {
                     // The lease key is the lock: only one process sets it while it is free.
-                    let took: Option<String> = redis::cmd("SET")
-                        .arg(lease_key(&id))
-                        .arg(&self.owner)
-                        .arg("NX")
-                        .arg("PX")
-                        .arg(lease.as_millis() as u64)
-                        .query_async(&mut conn)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let took: Option<String> = within(query(
+                        &mut conn,
+                        redis::cmd("SET")
+                            .arg(lease_key(&id))
+                            .arg(&self.owner)
+                            .arg("NX")
+                            .arg("PX")
+                            .arg(lease.as_millis() as u64),
+                    ))
+                    .await?;
                     if took.is_none() {
                         continue;
                     }
-                    let reply: Option<String> = redis::cmd("GET")
-                        .arg(reply_key(&id))
-                        .query_async(&mut conn)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let reply: Option<String> =
+                        within(query(&mut conn, redis::cmd("GET").arg(reply_key(&id)))).await?;
                     match reply.as_deref().map(serde_json::from_str::<Pending>) {
                         Some(Ok(pending)) => claimed.push((id, pending)),
-                        // Delivered (or expired) meanwhile, or not ours to read.
-                        _ => redis_del(&mut conn, &[reply_key(&id), lease_key(&id)]).await?,
+                        // Delivered or expired meanwhile.
+                        None => within(redis_forget(&mut conn, &id)).await?,
+                        Some(Err(error)) => {
+                            tracing::warn!(%error, "a kept reply cannot be read: dropped");
+                            within(redis_forget(&mut conn, &id)).await?;
+                        }
                     }
                 }
             }
@@ -371,47 +452,52 @@ impl Outbox {
                 use sqlx::Row;
                 let now = now_ms() as i64;
                 let to_string = |e: sqlx::Error| e.to_string();
-                sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1")
-                    .bind(now)
-                    .execute(pool)
-                    .await
-                    .map_err(to_string)?;
-                let free = sqlx::query("SELECT id FROM faqbot_outbox WHERE lease_ms < ?1")
-                    .bind(now)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(to_string)?;
+                within(async {
+                    sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1")
+                        .bind(now)
+                        .execute(pool)
+                        .await
+                        .map_err(to_string)
+                })
+                .await?;
+                let free = within(async {
+                    sqlx::query("SELECT id FROM faqbot_outbox WHERE lease_ms < ?1")
+                        .bind(now)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(to_string)
+                })
+                .await?;
                 for row in free {
                     let id: String = row.try_get("id").map_err(to_string)?;
                     // Only one process's update matches while the lease is free.
-                    let row = sqlx::query(
-                        "UPDATE faqbot_outbox SET owner = ?1, lease_ms = ?2
-                         WHERE id = ?3 AND lease_ms < ?4 RETURNING reply",
-                    )
-                    .bind(&self.owner)
-                    .bind(now.saturating_add(lease.as_millis() as i64))
-                    .bind(&id)
-                    .bind(now)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(to_string)?;
+                    let row = within(async {
+                        sqlx::query(
+                            "UPDATE faqbot_outbox SET owner = ?1, lease_ms = ?2
+                             WHERE id = ?3 AND lease_ms < ?4 RETURNING reply",
+                        )
+                        .bind(&self.owner)
+                        .bind(now.saturating_add(lease.as_millis() as i64))
+                        .bind(&id)
+                        .bind(now)
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(to_string)
+                    })
+                    .await?;
                     let Some(row) = row else { continue };
                     let reply: String = row.try_get("reply").map_err(to_string)?;
                     match serde_json::from_str::<Pending>(&reply) {
                         Ok(pending) => claimed.push((id, pending)),
                         Err(error) => {
                             tracing::warn!(%error, "a kept reply cannot be read: dropped");
-                            sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
-                                .bind(&id)
-                                .execute(pool)
-                                .await
-                                .map_err(to_string)?;
+                            self.remove(&id).await?;
                         }
                     }
                 }
             }
         }
-        Ok(claimed)
+        Ok(())
     }
 }
 
@@ -435,13 +521,31 @@ fn lease_key(id: &str) -> String {
     format!("faqbot:lease:{id}")
 }
 
+/// Every kept reply's id, scored by its deadline (Unix ms).
 #[cfg(feature = "redis")]
-async fn redis_del(
+const INDEX_KEY: &str = "faqbot:outbox";
+
+#[cfg(feature = "redis")]
+async fn query<T: redis::FromRedisValue>(
     conn: &mut redis::aio::MultiplexedConnection,
-    keys: &[String],
-) -> StoreResult<()> {
-    redis::cmd("DEL")
-        .arg(keys)
+    cmd: &redis::Cmd,
+) -> StoreResult<T> {
+    cmd.query_async(conn).await.map_err(|e| e.to_string())
+}
+
+/// Removes a kept reply, its lease and its place in the index.
+#[cfg(feature = "redis")]
+async fn redis_forget(conn: &mut redis::aio::MultiplexedConnection, id: &str) -> StoreResult<()> {
+    redis::pipe()
+        .atomic()
+        .cmd("DEL")
+        .arg(reply_key(id))
+        .arg(lease_key(id))
+        .ignore()
+        .cmd("ZREM")
+        .arg(INDEX_KEY)
+        .arg(id)
+        .ignore()
         .query_async::<()>(conn)
         .await
         .map_err(|e| e.to_string())

@@ -66,22 +66,34 @@ pub(super) async fn deliver(
     let mut pause = RETRY_PAUSE_MIN;
     let mut attempt = 0u32;
     let result = loop {
-        let Some(message) = pending.messages.first() else {
+        let Some(message) = pending.messages.first().cloned() else {
             break Ok(());
         };
+        if kept.is_some() && outbox.closed() {
+            // This process stopped: the kept reply is the next one's to send.
+            tracing::info!("a kept reply is left to the next start");
+            return Ok(());
+        }
         attempt += 1;
-        let error = match send_message(bot, ChatId(pending.chat), message).await {
-            Ok(()) => {
+        let error = match send_holding(bot, outbox, &pending, &message, kept.as_ref()).await {
+            Sent::Yes => {
                 pending.messages.remove(0);
                 (attempt, pause) = (0, RETRY_PAUSE_MIN);
-                if let (Some(id), false) = (&kept, pending.messages.is_empty()) {
-                    outbox.renew(id, &pending, OUTBOX_LEASE).await;
+                if let (Some(id), false) = (&kept, pending.messages.is_empty())
+                    && !outbox.renew(id, &pending, OUTBOX_LEASE).await
+                {
+                    return taken_over();
                 }
                 continue;
             }
-            Err(error) => error,
+            Sent::TakenOver => return taken_over(),
+            Sent::No(error) => error,
         };
         let Some(wait) = retry_wait(&error, pause, "sendMessage") else {
+            if matches!(error, RequestError::Api(ApiError::InvalidToken)) {
+                // The token is wrong, not the reply: kept for a process with a good one.
+                return Err(error);
+            }
             break Err(error);
         };
         if pending.expired_after(wait) {
@@ -89,14 +101,18 @@ pub(super) async fn deliver(
             break Err(error);
         }
         if outbox.closed() {
-            // This process stopped; the kept reply is the next one's to send.
+            // This process stopped; a kept reply is the next one's to send.
             return Err(error);
         }
         // Held past the pause, so that no other process takes it over while we wait.
         let lease = wait + OUTBOX_LEASE;
         match &kept {
             None => kept = outbox.keep(&pending, lease).await,
-            Some(id) => outbox.renew(id, &pending, lease).await,
+            Some(id) => {
+                if !outbox.renew(id, &pending, lease).await {
+                    return taken_over();
+                }
+            }
         }
         tracing::warn!(method = "sendMessage", attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
         tokio::time::sleep(wait).await;
@@ -106,6 +122,45 @@ pub(super) async fn deliver(
         outbox.done(id).await;
     }
     result
+}
+
+/// Another process holds the reply now and delivers it: nothing failed here.
+fn taken_over() -> Result<(), RequestError> {
+    tracing::warn!("a kept reply was taken over by another process, which delivers it");
+    Ok(())
+}
+
+enum Sent {
+    Yes,
+    No(RequestError),
+    /// The reply's lease lapsed while the send waited and another process holds it now.
+    TakenOver,
+}
+
+/// Sends one message of a reply; while the send waits (rate limits, a slow Telegram) the
+/// lease of a kept reply is renewed, so that no other process takes it over meanwhile.
+async fn send_holding(
+    bot: &FaqBot,
+    outbox: &Outbox,
+    pending: &Pending,
+    message: &Outgoing,
+    kept: Option<&KeptId>,
+) -> Sent {
+    let send = send_message(bot, ChatId(pending.chat), message);
+    tokio::pin!(send);
+    let Some(id) = kept else {
+        return send.await.map_or_else(Sent::No, |()| Sent::Yes);
+    };
+    loop {
+        tokio::select! {
+            result = &mut send => return result.map_or_else(Sent::No, |()| Sent::Yes),
+            () = tokio::time::sleep(OUTBOX_LEASE / 3) => {
+                if !outbox.renew(id, pending, OUTBOX_LEASE).await {
+                    return Sent::TakenOver;
+                }
+            }
+        }
+    }
 }
 
 async fn send_message(bot: &FaqBot, chat: ChatId, message: &Outgoing) -> Result<(), RequestError> {
