@@ -670,9 +670,8 @@ async fn a_webhook_port_in_use_is_an_error_at_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_storage_keeps_the_language_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("chats.sqlite");
     let options = Options {
-        storage: format!("sqlite:{}", path.display()).parse().unwrap(),
+        storage: sqlite_in(&dir).parse().unwrap(),
         ..Options::default()
     };
     let bot = Running::start(options.clone()).await;
@@ -1255,13 +1254,17 @@ async fn a_refused_reply_is_delivered_after_a_restart(
     assert_eq!(sends(&third.stop().await), 0, "sent again by a later start");
 }
 
+/// `--storage` for a sqlite file in `dir`.
+#[cfg(feature = "sqlite")]
+fn sqlite_in(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("chats.sqlite").display())
+}
+
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_keeps_a_refused_reply_for_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("chats.sqlite");
-    let storage = format!("sqlite:{}", path.display());
-    a_refused_reply_is_delivered_after_a_restart(&storage, 180, |server| {
+    a_refused_reply_is_delivered_after_a_restart(&sqlite_in(&dir), 180, |server| {
         server.fail_sends_with_502(usize::MAX)
     })
     .await;
@@ -1271,9 +1274,7 @@ async fn sqlite_keeps_a_refused_reply_for_the_next_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_held_back_by_429s_is_kept_for_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("chats.sqlite");
-    let storage = format!("sqlite:{}", path.display());
-    a_refused_reply_is_delivered_after_a_restart(&storage, 182, |server| {
+    a_refused_reply_is_delivered_after_a_restart(&sqlite_in(&dir), 182, |server| {
         server.fail_with_429("sendMessage", usize::MAX)
     })
     .await;

@@ -278,19 +278,18 @@ impl Outbox {
                     .map_err(|e| e.to_string())
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlx::query(
-                "INSERT INTO faqbot_outbox (id, reply, expires_ms, owner, lease_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(id)
-            .bind(reply)
-            .bind(pending.expires_ms as i64)
-            .bind(&self.owner)
-            .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
-            .execute(pool)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string()),
+            Backend::Sqlite(pool) => {
+                let query = sqlx::query(
+                    "INSERT INTO faqbot_outbox (id, reply, expires_ms, owner, lease_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .bind(id)
+                .bind(reply)
+                .bind(pending.expires_ms as i64)
+                .bind(&self.owner)
+                .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64);
+                sqlite_exec(pool, query).await.map(drop)
+            }
         }
     }
 
@@ -326,17 +325,16 @@ impl Outbox {
                 Ok(updated == 1)
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlx::query(
-                "UPDATE faqbot_outbox SET reply = ?1, lease_ms = ?2 WHERE id = ?3 AND owner = ?4",
-            )
-            .bind(reply)
-            .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
-            .bind(id)
-            .bind(&self.owner)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected() == 1)
-            .map_err(|e| e.to_string()),
+            Backend::Sqlite(pool) => {
+                let query = sqlx::query(
+                    "UPDATE faqbot_outbox SET reply = ?1, lease_ms = ?2 WHERE id = ?3 AND owner = ?4",
+                )
+                .bind(reply)
+                .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
+                .bind(id)
+                .bind(&self.owner);
+                Ok(sqlite_exec(pool, query).await? == 1)
+            }
         }
     }
 
@@ -349,12 +347,10 @@ impl Outbox {
                 redis_forget(&mut conn, id).await
             }
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1")
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Backend::Sqlite(pool) => {
+                let query = sqlx::query("DELETE FROM faqbot_outbox WHERE id = ?1").bind(id);
+                sqlite_exec(pool, query).await.map(drop)
+            }
         }
     }
 
@@ -381,13 +377,12 @@ impl Outbox {
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
-                sqlx::query("UPDATE faqbot_outbox SET lease_ms = 0 WHERE id = ?1 AND owner = ?2")
-                    .bind(id)
-                    .bind(&self.owner)
-                    .execute(pool)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                let query = sqlx::query(
+                    "UPDATE faqbot_outbox SET lease_ms = 0 WHERE id = ?1 AND owner = ?2",
+                )
+                .bind(id)
+                .bind(&self.owner);
+                sqlite_exec(pool, query).await.map(drop)
             }
         }
     }
@@ -452,14 +447,9 @@ impl Outbox {
                 use sqlx::Row;
                 let now = now_ms() as i64;
                 let to_string = |e: sqlx::Error| e.to_string();
-                within(async {
-                    sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1")
-                        .bind(now)
-                        .execute(pool)
-                        .await
-                        .map_err(to_string)
-                })
-                .await?;
+                let expired =
+                    sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1").bind(now);
+                within(sqlite_exec(pool, expired)).await?;
                 let free = within(async {
                     sqlx::query("SELECT id FROM faqbot_outbox WHERE lease_ms < ?1")
                         .bind(now)
@@ -499,6 +489,19 @@ impl Outbox {
         }
         Ok(())
     }
+}
+
+/// Runs a statement; how many rows it changed.
+#[cfg(feature = "sqlite")]
+async fn sqlite_exec<'q>(
+    pool: &sqlx::SqlitePool,
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> StoreResult<u64> {
+    query
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(|e| e.to_string())
 }
 
 /// `call`, or an error when the store takes over [`STORE_CALL_TIMEOUT`].
@@ -587,5 +590,62 @@ mod tests {
         assert_eq!(back.chat, -100_123);
         assert_eq!(back.messages[0].html, "<b>Sim</b>");
         assert_eq!(back.expires_ms, pending.expires_ms);
+    }
+}
+
+/// The claim protocol against a real sqlite file: processes are `Outbox`es with their own
+/// owner ids on one storage.
+#[cfg(all(test, feature = "sqlite"))]
+mod sqlite_tests {
+    use super::*;
+
+    fn pending() -> Pending {
+        let message = Outgoing {
+            html: "<b>Sim</b>".into(),
+            keyboard: None,
+        };
+        Pending::new(7, vec![message], Duration::from_secs(600))
+    }
+
+    async fn rows(outbox: &Outbox) -> i64 {
+        let Backend::Sqlite(pool) = &outbox.backend else {
+            panic!("a sqlite outbox")
+        };
+        sqlx::query_scalar("SELECT COUNT(*) FROM faqbot_outbox")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_kept_reply_is_claimed_once_renewed_by_its_holder_only_and_forgotten_when_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let kind: StorageKind = format!("sqlite:{}", dir.path().join("s.db").display())
+            .parse()
+            .unwrap();
+        let lease = Duration::from_secs(60);
+        let first = Outbox::open(&kind).await.unwrap();
+        let second = Outbox::open(&kind).await.unwrap();
+        let third = Outbox::open(&kind).await.unwrap();
+
+        let id = first.keep(&pending(), lease).await.expect("kept");
+        assert!(second.orphans(lease).await.is_empty(), "leased by first");
+        first.release().await;
+        let claimed = second.orphans(lease).await;
+        assert_eq!(claimed.len(), 1, "free once first stopped");
+        assert_eq!(claimed[0].0, id);
+        assert_eq!(claimed[0].1.messages[0].html, "<b>Sim</b>");
+        assert!(
+            third.orphans(lease).await.is_empty(),
+            "claimed by second only"
+        );
+        assert!(
+            !third.renew(&id, &pending(), lease).await,
+            "a process that does not hold a reply cannot renew it"
+        );
+        assert!(second.renew(&id, &pending(), lease).await);
+
+        second.done(&id).await;
+        assert_eq!(rows(&second).await, 0, "delivered means forgotten");
     }
 }

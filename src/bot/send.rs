@@ -33,8 +33,7 @@ impl Replies {
                 keyboard: None,
             })
             .collect();
-        let pending = Pending::new(chat.0, messages, DELIVERY_DEADLINE);
-        deliver(&self.bot, &self.outbox, pending, None).await
+        self.send(chat, messages).await
     }
 
     /// Sends HTML text with its buttons.
@@ -48,7 +47,11 @@ impl Replies {
             html: html.to_string(),
             keyboard,
         };
-        let pending = Pending::new(chat.0, vec![message], DELIVERY_DEADLINE);
+        self.send(chat, vec![message]).await
+    }
+
+    async fn send(&self, chat: ChatId, messages: Vec<Outgoing>) -> Result<(), RequestError> {
+        let pending = Pending::new(chat.0, messages, DELIVERY_DEADLINE);
         deliver(&self.bot, &self.outbox, pending, None).await
     }
 }
