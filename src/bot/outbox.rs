@@ -303,25 +303,26 @@ impl Outbox {
                 let mut conn = redis_conn(client).await?;
                 let ttl = pending.expires_ms.saturating_sub(now_ms()).max(1);
                 // Compare and set: only the lease holder writes.
-                let updated: i64 = redis::cmd("EVAL")
-                    .arg(
-                        "if redis.call('GET', KEYS[2]) == ARGV[1] then \
+                let updated: i64 = query(
+                    &mut conn,
+                    redis::cmd("EVAL")
+                        .arg(
+                            "if redis.call('GET', KEYS[2]) == ARGV[1] then \
                            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) \
                            redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[4]) \
                            return 1 \
                          end \
                          return 0",
-                    )
-                    .arg(2)
-                    .arg(reply_key(id))
-                    .arg(lease_key(id))
-                    .arg(&self.owner)
-                    .arg(reply)
-                    .arg(ttl)
-                    .arg(lease.as_millis() as u64)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                        )
+                        .arg(2)
+                        .arg(reply_key(id))
+                        .arg(lease_key(id))
+                        .arg(&self.owner)
+                        .arg(reply)
+                        .arg(ttl)
+                        .arg(lease.as_millis() as u64),
+                )
+                .await?;
                 Ok(updated == 1)
             }
             #[cfg(feature = "sqlite")]
@@ -361,19 +362,20 @@ impl Outbox {
             Backend::Redis(client) => {
                 let mut conn = redis_conn(client).await?;
                 // Compare and delete: another process's lease is not ours to free.
-                redis::cmd("EVAL")
-                    .arg(
-                        "if redis.call('GET', KEYS[1]) == ARGV[1] then \
-                           return redis.call('DEL', KEYS[1]) \
-                         end \
-                         return 0",
-                    )
-                    .arg(1)
-                    .arg(lease_key(id))
-                    .arg(&self.owner)
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .map_err(|e| e.to_string())
+                query::<()>(
+                    &mut conn,
+                    redis::cmd("EVAL")
+                        .arg(
+                            "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+                               return redis.call('DEL', KEYS[1]) \
+                             end \
+                             return 0",
+                        )
+                        .arg(1)
+                        .arg(lease_key(id))
+                        .arg(&self.owner),
+                )
+                .await
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
