@@ -8,7 +8,9 @@
 //!   several languages split between them;
 //! - letters and endings: `ã õ` and `-ção` vs `ñ ¿ ¡` and `-ción`, `l·l` and `-ció`…;
 //! - the FAQ itself: a word that only one language's pages, alternates or synonyms use;
-//! - one vote from `whichlang`, a small n-gram model, for what the lists do not cover.
+//! - one vote from `whichlang`, a small n-gram model, for what the lists do not cover;
+//! - one vote spread by the posterior of a character n-gram model of general text that,
+//!   unlike whichlang, knows Catalan (`ngrams`).
 //!
 //! The README gives the measurements behind this choice.
 
@@ -17,7 +19,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::analysis;
 use crate::lang::{Detected, Lang};
 use crate::locale;
-use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, SHORT_MESSAGE, WHICHLANG};
+use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, NGRAM_VOTE, SHORT_MESSAGE, WHICHLANG};
+
+mod ngrams;
 
 /// The candidate languages; the last five are "other" to faqbot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,18 +43,25 @@ const CANDS: usize = 8;
 fn word_lists() -> impl Iterator<Item = (Cand, &'static str)> {
     let faq = [(Cand::Pt, Lang::Pt), (Cand::Es, Lang::Es)]
         .map(|(cand, lang)| (cand, locale::of(lang).detector_words));
-    let others = locale::OTHER_DETECTOR_WORDS.iter().map(|&(code, list)| {
-        let cand = match code {
+    let others = locale::OTHER_DETECTOR_WORDS
+        .iter()
+        .map(|&(code, list)| (Cand::of(code), list));
+    faq.into_iter().chain(others)
+}
+
+impl Cand {
+    fn of(code: &str) -> Cand {
+        match code {
+            "pt" => Cand::Pt,
+            "es" => Cand::Es,
             "en" => Cand::En,
             "fr" => Cand::Fr,
             "it" => Cand::It,
             "de" => Cand::De,
             "ca" => Cand::Ca,
             _ => Cand::Xx,
-        };
-        (cand, list)
-    });
-    faq.into_iter().chain(others)
+        }
+    }
 }
 
 /// Endings that mark a language, on folded words.
@@ -267,6 +278,11 @@ impl Detector {
                 _ => Cand::Xx,
             };
             scores[vote as usize] += WHICHLANG;
+        }
+        if let Some(post) = ngrams::embedded().and_then(|m| m.posteriors(&lower)) {
+            for (code, p) in ngrams::LANGS.iter().zip(post) {
+                scores[Cand::of(code) as usize] += NGRAM_VOTE * p;
+            }
         }
         if words > 0 && words <= SHORT_MESSAGE && faq_words == words {
             let faq_langs = scores[Cand::Pt as usize].max(scores[Cand::Es as usize]);

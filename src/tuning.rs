@@ -69,6 +69,10 @@ pub const FAQ_WORDS_MAX: f32 = 0.8;
 pub const SHORT_MESSAGE: usize = 3;
 /// Weight of whichlang's vote.
 pub const WHICHLANG: f32 = 0.6;
+/// Weight of the character n-gram vote, spread over the languages by its posterior. A
+/// weight growing with the message's length read more Catalan as other, but more
+/// Portuguese and Spanish chat as other too (README, "Language detection").
+pub const NGRAM_VOTE: f32 = 1.0;
 
 // ---------------------------------------------------------------------------------------
 // Training (confidence.rs, embed.rs): full-batch gradient descent, L2-regularized.

@@ -91,6 +91,31 @@ fn foreign_and_out_of_scope_questions_escalate_to_the_page_link() {
 }
 
 #[test]
+fn general_text_in_catalan_italian_and_french_is_another_language() {
+    // None of them has a listed word, letter or ending of its language, and the pages'
+    // words pull them to Spanish: the n-gram vote of general text reads them.
+    let s = Scratch::new();
+    let inputs = [
+        "Els treballadors de l'ajuntament van sortir al carrer",
+        "La settimana prossima andiamo al mare",
+        "Nous partons en vacances la semaine prochaine",
+        "La ville organise un concert gratuit samedi",
+        "Mi hermano trabaja en un banco de Madrid",
+        "Meu irmão trabalha num banco em Lisboa",
+    ];
+    let out = s.run(
+        &["--model", "none", "ask", "--json"],
+        &(inputs.join("\n") + "\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let langs: Vec<_> = json_lines(&out)
+        .iter()
+        .map(|line| line["lang"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(langs, ["other", "other", "other", "other", "es", "pt"]);
+}
+
+#[test]
 fn odd_input_gets_a_reply_per_line_and_no_panic() {
     let s = Scratch::new();
     let long = "atualização ".repeat(400);

@@ -1,0 +1,208 @@
+//! The detector's statistical vote: a naive Bayes model over character 1-3-grams of
+//! general text in the seven languages it tells apart.
+//!
+//! The word lists know chat and the FAQ; they know little of general Catalan, French or
+//! Italian, and two general words often carry none of their words at all. The counts come
+//! from langdetect's Wikipedia profiles (`src/locale/ngrams.tsv`, written by
+//! `scripts/ngram-profiles.sh`), so they were fitted on nothing this repository measures.
+
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap as HashMap;
+
+/// The languages of the counts, in the file's column order.
+pub(super) const LANGS: [&str; 7] = ["pt", "es", "ca", "fr", "it", "en", "de"];
+const N: usize = LANGS.len();
+
+/// Log-probabilities of character n-grams per language.
+#[derive(Debug)]
+pub(super) struct Ngrams {
+    /// ln P(gram | language), for grams some language's profile kept.
+    grams: HashMap<Box<str>, [f32; N]>,
+}
+
+/// Why the counts file could not be read: a line number and what was wrong.
+#[derive(Debug)]
+pub(super) struct BadLine(pub usize, pub &'static str);
+
+static EMBEDDED: LazyLock<Option<Ngrams>> = LazyLock::new(|| {
+    Ngrams::parse(include_str!("../locale/ngrams.tsv"))
+        .map_err(|BadLine(line, why)| {
+            tracing::error!(
+                line,
+                why,
+                "src/locale/ngrams.tsv unreadable; no n-gram vote"
+            )
+        })
+        .ok()
+});
+
+/// The model built into the binary, parsed once; `None` if the file is damaged (a test
+/// keeps it from shipping so).
+pub(super) fn embedded() -> Option<&'static Ngrams> {
+    EMBEDDED.as_ref()
+}
+
+impl Ngrams {
+    /// Reads the counts: comment lines, a `total` header and one line per gram length
+    /// with the number of grams counted, a `gram` header, then one line per gram.
+    pub(super) fn parse(text: &str) -> Result<Ngrams, BadLine> {
+        let mut totals: Vec<[f64; N]> = Vec::new();
+        let mut counts: Vec<(&str, [f64; N])> = Vec::new();
+        let mut in_grams = false;
+        for (i, line) in text.lines().enumerate() {
+            let at = i + 1;
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let mut fields = line.split('\t');
+            let key = fields.next().unwrap_or_default();
+            if key == "total" {
+                if !fields.eq(LANGS) {
+                    return Err(BadLine(at, "the columns are not pt es ca fr it en de"));
+                }
+                continue;
+            }
+            if key == "gram" {
+                in_grams = true;
+                continue;
+            }
+            let mut row = [0f64; N];
+            for slot in &mut row {
+                let field = fields.next().ok_or(BadLine(at, "too few columns"))?;
+                *slot = field
+                    .parse()
+                    .map_err(|_| BadLine(at, "count is not a number"))?;
+            }
+            if fields.next().is_some() {
+                return Err(BadLine(at, "too many columns"));
+            }
+            if in_grams {
+                let len = key.chars().count();
+                if !(1..=3).contains(&len) {
+                    return Err(BadLine(at, "a gram has 1 to 3 characters"));
+                }
+                counts.push((key, row));
+            } else {
+                totals.push(row);
+            }
+        }
+        if totals.len() != 3 || totals.iter().flatten().any(|&t| t <= 0.0) {
+            return Err(BadLine(0, "three positive totals expected"));
+        }
+        // A gram a profile left out was rarer there than everything it kept: half its
+        // rarest kept gram of that length stands for it.
+        let mut rarest = [[f64::INFINITY; N]; 3];
+        for (gram, row) in &counts {
+            let n = gram.chars().count() - 1;
+            for (l, &c) in row.iter().enumerate() {
+                if c > 0.0 {
+                    rarest[n][l] = rarest[n][l].min(c);
+                }
+            }
+        }
+        let grams = counts
+            .into_iter()
+            .map(|(gram, row)| {
+                let n = gram.chars().count() - 1;
+                let mut logp = [0f32; N];
+                for l in 0..N {
+                    let c = if row[l] > 0.0 {
+                        row[l]
+                    } else {
+                        rarest[n][l] / 2.0
+                    };
+                    logp[l] = (c / totals[n][l]).ln() as f32;
+                }
+                (Box::from(gram), logp)
+            })
+            .collect();
+        Ok(Ngrams { grams })
+    }
+
+    /// P(language | text) for lower-cased text, or `None` when no gram of it is known.
+    pub(super) fn posteriors(&self, lower: &str) -> Option<[f32; N]> {
+        let mut sum = [0f32; N];
+        let mut known = 0usize;
+        let mut gram = String::with_capacity(12);
+        for word in lower.split(|c: char| !c.is_alphabetic()) {
+            if word.is_empty() {
+                continue;
+            }
+            let padded: Vec<char> = std::iter::once('_')
+                .chain(word.chars())
+                .chain(std::iter::once('_'))
+                .collect();
+            for n in 1..=3 {
+                for window in padded.windows(n) {
+                    if n == 1 && window[0] == '_' {
+                        continue;
+                    }
+                    gram.clear();
+                    gram.extend(window);
+                    if let Some(logp) = self.grams.get(gram.as_str()) {
+                        for (s, lp) in sum.iter_mut().zip(logp) {
+                            *s += lp;
+                        }
+                        known += 1;
+                    }
+                }
+            }
+        }
+        if known == 0 {
+            return None;
+        }
+        let top = sum.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut post = sum.map(|s| (s - top).exp());
+        let total: f32 = post.iter().sum();
+        for p in &mut post {
+            *p /= total;
+        }
+        Some(post)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(text: &str) -> &'static str {
+        let model = embedded().expect("the embedded counts parse");
+        let post = model.posteriors(text).expect("known grams");
+        let (i, _) = post
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("seven languages");
+        LANGS[i]
+    }
+
+    #[test]
+    fn the_embedded_counts_parse_and_tell_the_languages_apart() {
+        assert_eq!(best("o que acontece com os nossos clientes"), "pt");
+        assert_eq!(best("qué pasa con nuestros clientes"), "es");
+        assert_eq!(best("què passa amb els nostres clients"), "ca");
+        assert_eq!(best("que se passe-t-il avec nos clients"), "fr");
+        assert_eq!(best("cosa succede ai nostri clienti"), "it");
+        assert_eq!(best("what happens to our customers"), "en");
+        assert_eq!(best("was passiert mit unseren kunden"), "de");
+        assert!(embedded().and_then(|m| m.posteriors("🙂 123")).is_none());
+    }
+
+    #[test]
+    fn a_damaged_file_names_its_line() {
+        let good = "total\tpt\tes\tca\tfr\tit\ten\tde\n1\t1\t1\t1\t1\t1\t1\t1\n\
+                    2\t1\t1\t1\t1\t1\t1\t1\n3\t1\t1\t1\t1\t1\t1\t1\ngram\n";
+        let swapped = good.replacen("pt\tes", "es\tpt", 1);
+        assert_eq!(Ngrams::parse(&swapped).expect_err("columns").0, 1);
+        assert!(Ngrams::parse(&format!("{good}a\t1\t0\t0\t0\t0\t0\t0\n")).is_ok());
+        let err = Ngrams::parse(&format!("{good}a\t1\t0\n")).expect_err("short line");
+        assert_eq!(err.0, 6);
+        let err = Ngrams::parse(&format!("{good}abcd\t1\t0\t0\t0\t0\t0\t0\n")).expect_err("long");
+        assert_eq!(err.0, 6);
+        assert!(
+            Ngrams::parse("gram\na\t1\t1\t1\t1\t1\t1\t1\n").is_err(),
+            "no totals"
+        );
+    }
+}
