@@ -1,8 +1,12 @@
 //! Load test of the bot: many updates from many chats pushed through the fake Bot API
 //! server, handled by faqbot and, for scale, by a minimal echo bot on the same server.
-//! Each bot runs in its own process so that its peak memory is its own.
+//! Each run is a process of its own (the bot, the fake server and the queued updates
+//! together), so runs do not share memory.
 //!
-//! `cargo bench --bench bot_load` prints updates per second and peak RSS for both.
+//! A last run starts the shipped `faqbot bot` binary against the same fake server and
+//! reports that process's own peak RSS (the bot alone, without the server and the queue).
+//!
+//! `cargo bench --bench bot_load` prints updates per second and peak RSS for each.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,6 +22,9 @@ use teloxide::prelude::*;
 
 const UPDATES: usize = 3000;
 const CHATS: i64 = 600;
+/// The shipped binary keeps Telegram's limits (30 messages a second): this many updates,
+/// one per chat, fit the fake server's 20-second wait.
+const PROCESS_UPDATES: usize = 450;
 
 /// No per-chat or global limit: the test measures the bot, not Telegram's rate limits.
 fn unlimited() -> Limits {
@@ -41,8 +48,9 @@ fn questions() -> Vec<String> {
         .collect()
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// Peak resident memory of a process (`self` or a pid), from /proc.
+fn peak_rss_kib(process: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -52,16 +60,32 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// A child process killed when dropped, so a failed run leaves no bot behind.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 async fn one(kind: &str) {
     let server = FakeTelegram::start().await;
     let questions = questions();
-    for n in 0..UPDATES {
-        let chat = 1_000 + (n as i64 % CHATS);
+    let (updates, chats) = match kind {
+        "faqbot process" => (PROCESS_UPDATES, PROCESS_UPDATES as i64),
+        _ => (UPDATES, CHATS),
+    };
+    for n in 0..updates {
+        let chat = 1_000 + (n as i64 % chats);
         server.push(private_text(chat, "pt-br", &questions[n % questions.len()]));
     }
     let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().expect("url"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let started = Instant::now();
+    // Whose peak memory is reported: this process, or the bot's own.
+    let mut measured = String::from("self");
     let task = match kind {
         "faqbot" | "faqbot+encoder" => {
             let index = tempfile::tempdir().expect("temp dir");
@@ -93,6 +117,33 @@ async fn one(kind: &str) {
                 .expect("bot");
             })
         }
+        "faqbot process" => {
+            // The shipped binary in a process of its own: its peak RSS is the bot's alone,
+            // without the fake server and the queued updates of this process.
+            let index = tempfile::tempdir().expect("temp dir");
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let model = root.join(faqbot::semantic::fetch::DEFAULT_PATH);
+            faqbot::semantic::fetch::ensure(&model).expect("model");
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_faqbot"))
+                .arg("--faq")
+                .arg(root.join("faq"))
+                .arg("--index")
+                .arg(index.path())
+                .arg("--model")
+                .arg(&model)
+                .arg("bot")
+                .env("TELOXIDE_TOKEN", TOKEN)
+                .env("TELOXIDE_API_URL", server.url())
+                .spawn()
+                .map(Stopped)
+                .expect("faqbot bot");
+            measured = child.0.id().to_string();
+            tokio::spawn(async move {
+                let _keep = index;
+                let _ = stopped.await;
+                drop(child);
+            })
+        }
         _ => {
             let telegram = telegram.throttle(unlimited());
             let handler = Update::filter_message().endpoint(
@@ -116,19 +167,20 @@ async fn one(kind: &str) {
     // faqbot follows some answers with a "did you mean" message: count one reply per
     // update by leaving those out (an offer of choices is itself the one reply).
     server
-        .wait_for("sendMessage", UPDATES, |body| {
+        .wait_for("sendMessage", updates, |body| {
             let text = body["text"].as_str().unwrap_or_default();
             !text.starts_with("Você quis dizer") && !text.starts_with("¿Quisiste decir")
         })
         .await;
     let elapsed = started.elapsed();
+    let peak = peak_rss_kib(&measured);
     let _ = stop.send(());
     let _ = task.await;
     println!(
-        "{kind:<15} {UPDATES} updates from {CHATS} chats in {:.2} s: {:.0} updates/s, peak RSS {} MiB",
+        "{kind:<15} {updates} updates from {chats} chats in {:.2} s: {:.0} updates/s, peak RSS {} MiB",
         elapsed.as_secs_f64(),
-        UPDATES as f64 / elapsed.as_secs_f64(),
-        peak_rss_kib() / 1024
+        updates as f64 / elapsed.as_secs_f64(),
+        peak / 1024
     );
 }
 
@@ -144,7 +196,7 @@ fn main() {
         return;
     }
     let me = std::env::current_exe().expect("current exe");
-    for kind in ["echo", "faqbot", "faqbot+encoder"] {
+    for kind in ["echo", "faqbot", "faqbot+encoder", "faqbot process"] {
         let status = std::process::Command::new(&me)
             .arg(format!("--run={kind}"))
             .status()
