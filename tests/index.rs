@@ -172,18 +172,25 @@ fn a_new_page_dropped_in_a_language_folder_is_picked_up() {
 }
 
 #[test]
-fn off_topic_questions_hand_off_and_a_bad_list_names_its_line() {
+fn off_topic_questions_are_not_answered_and_a_bad_list_names_its_line() {
     let s = Scratch::new();
     let question = "Qual o preço do Campaign Standard?";
-    let reason = |s: &Scratch| ask_json(s, question)["reason"].clone();
-    assert_eq!(reason(&s), "out_of_scope", "the shipped list covers prices");
+    let decision = |s: &Scratch| ask_json(s, question)["decision"].clone();
+    // The shipped list covers prices: never answered (the product name makes the entry
+    // that names it likely enough to be offered, with the Customer Care link).
+    assert_eq!(decision(&s), "clarify", "the shipped list covers prices");
+    assert_eq!(
+        ask_json(&s, "Qual o preço da licença?")["reason"],
+        "out_of_scope",
+        "nothing likely: handed off"
+    );
 
     // Without the list the product name pulls the question to an entry: the list is
-    // what hands it off.
+    // what keeps it from being answered.
     let file = s.faq().join("pt/off-topic.toml");
     let shipped = std::fs::read_to_string(&file).unwrap();
     std::fs::remove_file(&file).unwrap();
-    assert_eq!(reason(&s), serde_json::Value::Null, "answered without it");
+    assert_eq!(decision(&s), "answer", "answered without it");
 
     let broken = format!("{shipped}\nphrasing = [\"typo in the key\"]\n");
     assert_index_names_last_line(&s, &file, &broken);

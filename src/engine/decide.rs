@@ -4,7 +4,9 @@ use super::{Engine, Outcome, Ranking, Scored, Settings};
 use crate::lang::Lang;
 use crate::reply::{Answer, Candidate, Clarify, Escalation, Reason, Reply};
 
-use crate::tuning::{CHOICES, CLOSE_RUNNER_UP, MIN_ALTERNATIVE, OUT_OF_SCOPE_COVERAGE};
+use crate::tuning::{
+    CHOICES, CLOSE_RUNNER_UP, MIN_ALTERNATIVE, OFF_TOPIC_CLARIFY, OUT_OF_SCOPE_COVERAGE,
+};
 
 impl Engine {
     /// Turns a ranking into a reply with the engine's thresholds.
@@ -35,6 +37,19 @@ impl Engine {
             entry: s.entry.clone(),
             confidence: s.confidence,
         };
+        let clarify = |lang: Lang, candidates: &[Scored]| {
+            Reply::Clarify(Clarify {
+                detected,
+                lang,
+                choices: candidates
+                    .iter()
+                    .take(CHOICES)
+                    .filter(|s| s.confidence >= MIN_ALTERNATIVE)
+                    .map(candidate)
+                    .collect(),
+                care: self.care(lang).clone(),
+            })
+        };
         let (lang, candidates) = match outcome {
             Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
             Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
@@ -45,9 +60,19 @@ impl Engine {
                 candidates,
                 off_topic,
             } => {
+                // Nearer a question the FAQ does not answer than to its best entry, in
+                // words: never answered, but an entry the confidence finds plausible is
+                // still offered (the words of an off-topic line are often a real
+                // question's too).
                 if off_topic {
-                    let best = candidates.first().map(candidate);
-                    return escalate(Reason::OutOfScope, Some(lang), best);
+                    return match candidates.first() {
+                        Some(best)
+                            if best.confidence >= OFF_TOPIC_CLARIFY.max(settings.clarify) =>
+                        {
+                            clarify(lang, &candidates)
+                        }
+                        best => escalate(Reason::OutOfScope, Some(lang), best.map(candidate)),
+                    };
                 }
                 (lang, candidates)
             }
@@ -56,17 +81,7 @@ impl Engine {
             return escalate(Reason::OutOfScope, Some(lang), None);
         };
         if best.confidence < settings.threshold && best.confidence >= settings.clarify {
-            return Reply::Clarify(Clarify {
-                detected,
-                lang,
-                choices: candidates
-                    .iter()
-                    .take(CHOICES)
-                    .filter(|s| s.confidence >= MIN_ALTERNATIVE)
-                    .map(candidate)
-                    .collect(),
-                care: self.care(lang).clone(),
-            });
+            return clarify(lang, &candidates);
         }
         if best.confidence < settings.threshold {
             let reason = if best.features.coverage < OUT_OF_SCOPE_COVERAGE {

@@ -398,9 +398,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn off_topic_questions_escalate_whatever_the_confidence() {
+    fn off_topic_questions_are_never_answered_but_a_likely_entry_is_offered() {
         let (engine, _index) = repo_engine();
-        let ranking = Ranking {
+        let entries = engine.entries(Lang::Pt);
+        let ranking = |confidence: f32| Ranking {
             detected: Detected {
                 lang: Some(Lang::Pt),
                 confidence: 1.0,
@@ -408,16 +409,20 @@ pub(crate) mod tests {
             outcome: Outcome::Ranked {
                 lang: Lang::Pt,
                 candidates: vec![Scored {
-                    entry: engine.entries(Lang::Pt)[0].clone(),
+                    entry: entries[0].clone(),
                     features: Features::default(),
-                    confidence: 0.99,
+                    confidence,
                 }],
                 off_topic: true,
             },
         };
-        match engine.decide(ranking) {
+        match engine.decide(ranking(0.99)) {
+            Reply::Clarify(c) => assert_eq!(c.choices[0].entry.id, entries[0].id),
+            other => panic!("sure but off-topic: choices, not an answer: {other:?}"),
+        }
+        match engine.decide(ranking(0.5)) {
             Reply::Escalation(e) => assert_eq!(e.reason, Reason::OutOfScope),
-            other => panic!("{other:?}"),
+            other => panic!("plausible but off-topic: handed off: {other:?}"),
         }
     }
 }
