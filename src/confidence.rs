@@ -110,14 +110,14 @@ impl Model {
     /// With the encoder: every weight fitted by `faqbot calibrate` on
     /// `tests/questions/train/` and `blind3/` to `blind5/` (1,412 questions; every candidate
     /// of every question a sample), then Platt-scaled on the first-ranked candidates, with
-    /// the alternates as shipped. Checked on `blind6/` to `blind8/` before shipping (README,
+    /// the alternates and off-topic lists as shipped. Checked on `blind6/` to `blind8/` before shipping (README,
     /// *Quality*), reported on `blind9/`.
     pub const SEMANTIC: Model = Model {
         weights: [
-            3.523, 2.556, 1.272, 0.004, -1.058, 0.914, 0.160, -0.181, -9.548, 9.649, 7.623,
-            -20.372, 8.268, -1.284,
+            3.992, 2.892, 1.443, 0.005, -0.608, 0.561, 0.103, -0.368, -14.334, 11.749, 8.873,
+            -30.279, 9.817, -0.950,
         ],
-        bias: -4.283,
+        bias: -1.715,
     };
 
     /// The probability that the entry with these features is right.
