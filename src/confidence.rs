@@ -102,22 +102,22 @@ impl Model {
     /// (`--model none`); its semantic signals are always 0.
     pub const LEXICAL: Model = Model {
         weights: [
-            4.842, 4.734, 4.271, 0.002, -0.504, 1.670, 0.538, 1.015, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            4.583, 4.771, 4.286, 0.002, -0.516, 1.100, 0.506, 1.397, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
         ],
-        bias: -13.200,
+        bias: -13.428,
     };
 
     /// With the encoder: every weight fitted by `faqbot calibrate` on
-    /// `tests/questions/train/` and `blind3/` to `blind5/` (1,412 questions; every candidate
+    /// `tests/questions/train/` and `blind3/` to `blind8/` (2,436 questions; every candidate
     /// of every question a sample), then Platt-scaled on the first-ranked candidates, with
-    /// the alternates and off-topic lists as shipped. Checked on `blind6/` to `blind8/` before shipping (README,
-    /// *Quality*), reported on `blind9/`.
+    /// the alternates and off-topic lists as shipped. Checked on `blind9/` to `blind11/`
+    /// before shipping (README, *Quality*), reported on `blind12/` and `blind13/`.
     pub const SEMANTIC: Model = Model {
         weights: [
-            3.992, 2.892, 1.443, 0.005, -0.608, 0.561, 0.103, -0.368, -14.334, 11.749, 8.873,
-            -30.279, 9.817, -0.950,
+            4.171, 2.418, 1.687, 0.003, -0.814, -0.038, 0.128, -0.158, -17.976, 17.124, 11.647,
+            -33.084, 8.365, -0.605,
         ],
-        bias: -1.715,
+        bias: -0.930,
     };
 
     /// The probability that the entry with these features is right.
