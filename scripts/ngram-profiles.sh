@@ -6,7 +6,9 @@
 # French, Italian, English and German as well as Portuguese and Spanish.
 #
 # The profiles count 1-3 letter n-grams of words padded with a space; here capitals are
-# folded into lower case (the detector sees lower-cased text) and the space is written `_`.
+# folded into lower case (the detector sees lower-cased text), the space is written `_`, and
+# grams with anything but letters are left out (the detector splits words there). The
+# profiles were cut at different depths: src/detect/ngrams.rs evens that out when it reads.
 #
 # Usage: scripts/ngram-profiles.sh   (needs python3 and pip; run from anywhere)
 set -euo pipefail
@@ -14,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && pip download --quiet --no-deps --no-binary :all: langdetect==1.0.9 && tar xzf langdetect-1.0.9.tar.gz)
-python3 - "$tmp/langdetect-1.0.9/langdetect/profiles" > "$root/src/locale/ngrams.tsv" <<'PY'
+python3 - "$tmp/langdetect-1.0.9/langdetect/profiles" > "$tmp/ngrams.tsv" <<'PY'
 import json, sys
 langs = ["pt", "es", "ca", "fr", "it", "en", "de"]
 counts, totals = {}, {}
@@ -23,7 +25,8 @@ for i, lang in enumerate(langs):
     totals[lang] = profile["n_words"]
     for gram, n in profile["freq"].items():
         gram = gram.lower().replace(" ", "_")
-        if "\t" in gram or not gram.strip("_"):
+        # The detector splits words at anything but a letter: other grams never match.
+        if not gram.strip("_") or not all(c.isalpha() or c == "_" for c in gram):
             continue
         counts.setdefault(gram, [0] * len(langs))[i] += n
 print("# Character 1-3-grams (words padded with `_`) counted per language in langdetect 1.0.9's")
@@ -36,4 +39,5 @@ print("\t".join(["gram"] + langs))
 for gram in sorted(counts):
     print("\t".join([gram] + [str(c) for c in counts[gram]]))
 PY
+mv "$tmp/ngrams.tsv" "$root/src/locale/ngrams.tsv"
 wc -l "$root/src/locale/ngrams.tsv"

@@ -384,6 +384,13 @@ mod tests {
     }
 
     #[test]
+    fn every_language_of_the_ngram_counts_is_a_candidate() {
+        for code in ngrams::LANGS {
+            assert_ne!(Cand::of(code), Cand::Xx, "{code}");
+        }
+    }
+
+    #[test]
     fn long_messages_keep_a_finite_confidence() {
         let d = detector();
         for text in ["atualização ".repeat(400), "actualización ".repeat(400)] {

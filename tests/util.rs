@@ -37,7 +37,8 @@ impl Scratch {
         cmd.env("FAQBOT_FAQ_DIR", self.faq())
             .env("FAQBOT_INDEX_DIR", self.index())
             .env_remove("RUST_LOG")
-            .env_remove("FAQBOT_THRESHOLD");
+            .env_remove("FAQBOT_THRESHOLD")
+            .env_remove("FAQBOT_CLARIFY");
         cmd
     }
 

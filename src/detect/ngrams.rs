@@ -47,11 +47,13 @@ impl Ngrams {
     /// Reads the counts: comment lines, a `total` header and one line per gram length
     /// with the number of grams counted, a `gram` header, then one line per gram.
     pub(super) fn parse(text: &str) -> Result<Ngrams, BadLine> {
-        let mut totals: Vec<[f64; N]> = Vec::new();
-        let mut counts: Vec<(&str, [f64; N])> = Vec::new();
+        let mut totals: Vec<[u64; N]> = Vec::new();
+        let mut counts: Vec<(&str, [u64; N])> = Vec::new();
         let mut in_grams = false;
+        let mut last = 0;
         for (i, line) in text.lines().enumerate() {
             let at = i + 1;
+            last = at;
             if line.starts_with('#') || line.is_empty() {
                 continue;
             }
@@ -64,15 +66,21 @@ impl Ngrams {
                 continue;
             }
             if key == "gram" {
+                if totals.len() != 3 || totals.iter().flatten().any(|&t| t == 0) {
+                    return Err(BadLine(
+                        at,
+                        "three lines of positive totals expected before",
+                    ));
+                }
                 in_grams = true;
                 continue;
             }
-            let mut row = [0f64; N];
+            let mut row = [0u64; N];
             for slot in &mut row {
                 let field = fields.next().ok_or(BadLine(at, "too few columns"))?;
                 *slot = field
                     .parse()
-                    .map_err(|_| BadLine(at, "count is not a number"))?;
+                    .map_err(|_| BadLine(at, "a count is not a whole number"))?;
             }
             if fields.next().is_some() {
                 return Err(BadLine(at, "too many columns"));
@@ -87,19 +95,29 @@ impl Ngrams {
                 totals.push(row);
             }
         }
-        if totals.len() != 3 || totals.iter().flatten().any(|&t| t <= 0.0) {
-            return Err(BadLine(0, "three positive totals expected"));
+        if !in_grams {
+            return Err(BadLine(last, "no `gram` header"));
         }
-        // A gram a profile left out was rarer there than everything it kept: half its
-        // rarest kept gram of that length stands for it.
+        // The profiles were cut at different depths (Catalan's keeps grams ten times
+        // rarer than the others'), and a gram one profile left out is rarer there than
+        // its cut. Every language is cut as shallowly as the shallowest, so that a gram
+        // only Catalan kept does not count against Catalan; what falls under the cut
+        // weighs half of it.
         let mut rarest = [[f64::INFINITY; N]; 3];
         for (gram, row) in &counts {
             let n = gram.chars().count() - 1;
             for (l, &c) in row.iter().enumerate() {
-                if c > 0.0 {
-                    rarest[n][l] = rarest[n][l].min(c);
+                if c > 0 {
+                    rarest[n][l] = rarest[n][l].min(c as f64 / totals[n][l] as f64);
                 }
             }
+        }
+        let mut cut = [0f64; 3];
+        for n in 0..3 {
+            if rarest[n].iter().any(|r| !r.is_finite()) {
+                return Err(BadLine(last, "a language has no gram of some length"));
+            }
+            cut[n] = rarest[n].iter().copied().fold(0.0, f64::max);
         }
         let grams = counts
             .into_iter()
@@ -107,12 +125,9 @@ impl Ngrams {
                 let n = gram.chars().count() - 1;
                 let mut logp = [0f32; N];
                 for l in 0..N {
-                    let c = if row[l] > 0.0 {
-                        row[l]
-                    } else {
-                        rarest[n][l] / 2.0
-                    };
-                    logp[l] = (c / totals[n][l]).ln() as f32;
+                    let share = row[l] as f64 / totals[n][l] as f64;
+                    let share = if share < cut[n] { cut[n] / 2.0 } else { share };
+                    logp[l] = share.ln() as f32;
                 }
                 (Box::from(gram), logp)
             })
@@ -191,18 +206,24 @@ mod tests {
 
     #[test]
     fn a_damaged_file_names_its_line() {
-        let good = "total\tpt\tes\tca\tfr\tit\ten\tde\n1\t1\t1\t1\t1\t1\t1\t1\n\
-                    2\t1\t1\t1\t1\t1\t1\t1\n3\t1\t1\t1\t1\t1\t1\t1\ngram\n";
+        let good = "total\tpt\tes\tca\tfr\tit\ten\tde\n1\t9\t9\t9\t9\t9\t9\t9\n\
+                    2\t9\t9\t9\t9\t9\t9\t9\n3\t9\t9\t9\t9\t9\t9\t9\ngram\n\
+                    a\t1\t1\t1\t1\t1\t1\t1\nab\t1\t1\t1\t1\t1\t1\t1\nabc\t1\t1\t1\t1\t1\t1\t1\n";
+        assert!(Ngrams::parse(good).is_ok());
+        assert!(Ngrams::parse(&format!("{good}b\t1\t0\t0\t0\t0\t0\t0\n")).is_ok());
         let swapped = good.replacen("pt\tes", "es\tpt", 1);
         assert_eq!(Ngrams::parse(&swapped).expect_err("columns").0, 1);
-        assert!(Ngrams::parse(&format!("{good}a\t1\t0\t0\t0\t0\t0\t0\n")).is_ok());
-        let err = Ngrams::parse(&format!("{good}a\t1\t0\n")).expect_err("short line");
-        assert_eq!(err.0, 6);
-        let err = Ngrams::parse(&format!("{good}abcd\t1\t0\t0\t0\t0\t0\t0\n")).expect_err("long");
-        assert_eq!(err.0, 6);
+        let bad = |line: &str| Ngrams::parse(&format!("{good}{line}\n")).map(|_| ());
+        assert_eq!(bad("b\t1\t0").expect_err("short line").0, 9);
+        assert_eq!(bad("abcd\t1\t0\t0\t0\t0\t0\t0").expect_err("long").0, 9);
+        assert_eq!(bad("b\tinf\t0\t0\t0\t0\t0\t0").expect_err("inf").0, 9);
+        assert_eq!(bad("b\t-1\t0\t0\t0\t0\t0\t0").expect_err("negative").0, 9);
+        let err = Ngrams::parse("gram\na\t1\t1\t1\t1\t1\t1\t1\n").expect_err("no totals");
+        assert_eq!(err.0, 1);
+        let no_trigram = good.replace("abc\t1\t1\t1\t1\t1\t1\t1\n", "abc\t1\t0\t1\t1\t1\t1\t1\n");
         assert!(
-            Ngrams::parse("gram\na\t1\t1\t1\t1\t1\t1\t1\n").is_err(),
-            "no totals"
+            Ngrams::parse(&no_trigram).is_err(),
+            "Spanish without a trigram"
         );
     }
 }

@@ -80,7 +80,11 @@ impl Engine {
         let Some(best) = candidates.first() else {
             return escalate(Reason::OutOfScope, Some(lang), None);
         };
-        if best.confidence < settings.threshold && best.confidence >= settings.clarify {
+        // Choices below MIN_ALTERNATIVE are left out, so a lower clarify threshold would
+        // offer an empty list.
+        if best.confidence < settings.threshold
+            && best.confidence >= settings.clarify.max(MIN_ALTERNATIVE)
+        {
             return clarify(lang, &candidates);
         }
         if best.confidence < settings.threshold {

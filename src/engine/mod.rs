@@ -398,6 +398,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_clarify_threshold_under_the_choices_floor_never_offers_an_empty_list() {
+        let (engine, _index) = repo_engine();
+        let ranking = Ranking {
+            detected: Detected {
+                lang: Some(Lang::Pt),
+                confidence: 1.0,
+            },
+            outcome: Outcome::Ranked {
+                lang: Lang::Pt,
+                candidates: vec![Scored {
+                    entry: engine.entries(Lang::Pt)[0].clone(),
+                    features: Features::default(),
+                    confidence: 0.01,
+                }],
+                off_topic: false,
+            },
+        };
+        let settings = Settings {
+            clarify: 0.0,
+            ..Settings::default()
+        };
+        match engine.decide_with(ranking, &settings) {
+            Reply::Escalation(_) => {}
+            other => panic!("nothing to offer: handed off, not {other:?}"),
+        }
+    }
+
+    #[test]
     fn off_topic_questions_are_never_answered_but_a_likely_entry_is_offered() {
         let (engine, _index) = repo_engine();
         let entries = engine.entries(Lang::Pt);
