@@ -397,10 +397,9 @@ pub(crate) mod tests {
         assert!(suggest(0.90, 0.10), "unsure");
     }
 
-    #[test]
-    fn a_clarify_threshold_under_the_choices_floor_never_offers_an_empty_list() {
-        let (engine, _index) = repo_engine();
-        let ranking = Ranking {
+    /// A Portuguese ranking of one candidate, the first entry, at `confidence`.
+    fn one_candidate(engine: &Engine, confidence: f32, off_topic: bool) -> Ranking {
+        Ranking {
             detected: Detected {
                 lang: Some(Lang::Pt),
                 confidence: 1.0,
@@ -410,16 +409,21 @@ pub(crate) mod tests {
                 candidates: vec![Scored {
                     entry: engine.entries(Lang::Pt)[0].clone(),
                     features: Features::default(),
-                    confidence: 0.01,
+                    confidence,
                 }],
-                off_topic: false,
+                off_topic,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn a_clarify_threshold_under_the_choices_floor_never_offers_an_empty_list() {
+        let (engine, _index) = repo_engine();
         let settings = Settings {
             clarify: 0.0,
             ..Settings::default()
         };
-        match engine.decide_with(ranking, &settings) {
+        match engine.decide_with(one_candidate(&engine, 0.01, false), &settings) {
             Reply::Escalation(_) => {}
             other => panic!("nothing to offer: handed off, not {other:?}"),
         }
@@ -428,27 +432,12 @@ pub(crate) mod tests {
     #[test]
     fn off_topic_questions_are_never_answered_but_a_likely_entry_is_offered() {
         let (engine, _index) = repo_engine();
-        let entries = engine.entries(Lang::Pt);
-        let ranking = |confidence: f32| Ranking {
-            detected: Detected {
-                lang: Some(Lang::Pt),
-                confidence: 1.0,
-            },
-            outcome: Outcome::Ranked {
-                lang: Lang::Pt,
-                candidates: vec![Scored {
-                    entry: entries[0].clone(),
-                    features: Features::default(),
-                    confidence,
-                }],
-                off_topic: true,
-            },
-        };
-        match engine.decide(ranking(0.99)) {
-            Reply::Clarify(c) => assert_eq!(c.choices[0].entry.id, entries[0].id),
+        let first = engine.entries(Lang::Pt)[0].id.clone();
+        match engine.decide(one_candidate(&engine, 0.99, true)) {
+            Reply::Clarify(c) => assert_eq!(c.choices[0].entry.id, first),
             other => panic!("sure but off-topic: choices, not an answer: {other:?}"),
         }
-        match engine.decide(ranking(0.5)) {
+        match engine.decide(one_candidate(&engine, 0.5, true)) {
             Reply::Escalation(e) => assert_eq!(e.reason, Reason::OutOfScope),
             other => panic!("plausible but off-topic: handed off: {other:?}"),
         }
