@@ -54,6 +54,30 @@ fn ask(c: &mut Criterion) {
             }
         })
     });
+    // Language detection alone (word lists, whichlang and the n-gram vote): its share of
+    // `corpus`.
+    group.bench_function("corpus_detect_only", |b| {
+        b.iter(|| {
+            for q in &questions {
+                std::hint::black_box(engine.detect(q));
+            }
+        })
+    });
+    // The same questions on another FAQ folder in the same run, to see what longer lists
+    // cost: `git archive 804db71 faq | tar -x -C /tmp/before` then
+    // `FAQBOT_BENCH_BASELINE_FAQ=/tmp/before/faq cargo bench --bench ask -- corpus`.
+    if let Some(baseline) = std::env::var_os("FAQBOT_BENCH_BASELINE_FAQ") {
+        let index = tempfile::tempdir().expect("temp dir");
+        let before = Engine::open(Path::new(&baseline), index.path(), Settings::default())
+            .expect("baseline engine");
+        group.bench_function("corpus_baseline_faq", |b| {
+            b.iter(|| {
+                for q in &questions {
+                    std::hint::black_box(before.ask(q));
+                }
+            })
+        });
+    }
     group.finish();
 }
 

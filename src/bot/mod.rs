@@ -216,9 +216,9 @@ where
     // Starting asks Telegram who the bot is; a network or server failure there is retried
     // with growing pauses, never a reason to exit.
     let mut pause = tuning::START_PAUSE_MIN;
-    loop {
+    let outcome = loop {
         if *stop_requested.borrow() {
-            break;
+            break Ok(());
         }
         let errors = LoggingErrorHandler::with_custom_text("cannot fetch updates");
         let dispatching = async {
@@ -249,17 +249,15 @@ where
                     deadline_s = options.shutdown_deadline.as_secs(),
                     "stopped at the shutdown deadline: replies still being retried are left to the next start (lost with memory storage)"
                 );
-                break;
+                break Ok(());
             }
         };
         match result {
-            Ok(()) => break,
+            Ok(()) => break Ok(()),
+            // No stop was asked for: the resumed deliveries are stopped here.
             Err(RequestError::Api(ApiError::InvalidToken)) => {
-                menu.abort();
                 resumer.abort();
-                let _ = resumer.await;
-                outbox.release().await;
-                return Err(RunError::InvalidToken);
+                break Err(RunError::InvalidToken);
             }
             Err(error) => {
                 tracing::warn!(%error, retry_in_s = pause.as_secs(), "cannot reach Telegram");
@@ -270,12 +268,13 @@ where
                 pause = (pause * 2).min(tuning::START_PAUSE_MAX);
             }
         }
-    }
+    };
     menu.abort();
     // The resumed deliveries stop (they stay kept) before their leases are released.
     let _ = resumer.await;
     // Replies still being retried are left, kept, to the next process.
     outbox.release().await;
+    outcome?;
     tracing::info!("bot stopped");
     Ok(())
 }

@@ -287,7 +287,7 @@ impl Outbox {
                 .bind(reply)
                 .bind(pending.expires_ms as i64)
                 .bind(&self.owner)
-                .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64);
+                .bind(lease_until(now_ms(), lease));
                 sqlite_exec(pool, query).await.map(drop)
             }
         }
@@ -331,7 +331,7 @@ impl Outbox {
                     "UPDATE faqbot_outbox SET reply = ?1, lease_ms = ?2 WHERE id = ?3 AND owner = ?4",
                 )
                 .bind(reply)
-                .bind(now_ms().saturating_add(lease.as_millis() as u64) as i64)
+                .bind(lease_until(now_ms(), lease))
                 .bind(id)
                 .bind(&self.owner);
                 Ok(sqlite_exec(pool, query).await? == 1)
@@ -447,14 +447,14 @@ impl Outbox {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
                 use sqlx::Row;
-                let now = now_ms() as i64;
+                let now = now_ms();
                 let to_string = |e: sqlx::Error| e.to_string();
                 let expired =
-                    sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1").bind(now);
+                    sqlx::query("DELETE FROM faqbot_outbox WHERE expires_ms < ?1").bind(now as i64);
                 within(sqlite_exec(pool, expired)).await?;
                 let free = within(async {
                     sqlx::query("SELECT id FROM faqbot_outbox WHERE lease_ms < ?1")
-                        .bind(now)
+                        .bind(now as i64)
                         .fetch_all(pool)
                         .await
                         .map_err(to_string)
@@ -469,9 +469,9 @@ impl Outbox {
                              WHERE id = ?3 AND lease_ms < ?4 RETURNING reply",
                         )
                         .bind(&self.owner)
-                        .bind(now.saturating_add(lease.as_millis() as i64))
+                        .bind(lease_until(now, lease))
                         .bind(&id)
-                        .bind(now)
+                        .bind(now as i64)
                         .fetch_optional(pool)
                         .await
                         .map_err(to_string)
@@ -491,6 +491,12 @@ impl Outbox {
         }
         Ok(())
     }
+}
+
+/// The end of a lease taken at `now`, as sqlite stores it (ms since the epoch).
+#[cfg(feature = "sqlite")]
+fn lease_until(now: u64, lease: Duration) -> i64 {
+    now.saturating_add(lease.as_millis() as u64) as i64
 }
 
 /// Runs a statement; how many rows it changed.

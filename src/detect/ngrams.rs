@@ -140,14 +140,15 @@ impl Ngrams {
         let mut sum = [0f32; N];
         let mut known = 0usize;
         let mut gram = String::with_capacity(12);
+        let mut padded: Vec<char> = Vec::new();
         for word in lower.split(|c: char| !c.is_alphabetic()) {
             if word.is_empty() {
                 continue;
             }
-            let padded: Vec<char> = std::iter::once('_')
-                .chain(word.chars())
-                .chain(std::iter::once('_'))
-                .collect();
+            padded.clear();
+            padded.push('_');
+            padded.extend(word.chars());
+            padded.push('_');
             for n in 1..=3 {
                 for window in padded.windows(n) {
                     if n == 1 && window[0] == '_' {
