@@ -54,7 +54,7 @@ fn ask(c: &mut Criterion) {
             }
         })
     });
-    // Language detection alone (word lists, whichlang and the n-gram vote): its share of
+    // Language detection alone (word lists, whichlang, the n-gram and word votes): its share of
     // `corpus`.
     group.bench_function("corpus_detect_only", |b| {
         b.iter(|| {

@@ -10,7 +10,10 @@
 //! - the FAQ itself: a word that only one language's pages, alternates or synonyms use;
 //! - one vote from `whichlang`, a small n-gram model, for what the lists do not cover;
 //! - one vote spread by the posterior of a character n-gram model of general text that,
-//!   unlike whichlang, knows Catalan (`ngrams`).
+//!   unlike whichlang, knows Catalan (`ngrams`);
+//! - a heavier vote spread by the posterior of word frequencies in general text and chat
+//!   (`frequencies`): whole words tell Catalan from Spanish, and two ordinary words
+//!   Portuguese from Spanish, where letters and endings cannot.
 //!
 //! The README gives the measurements behind this choice.
 
@@ -19,9 +22,17 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::analysis;
 use crate::lang::{Detected, Lang};
 use crate::locale;
-use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, NGRAM_VOTE, SHORT_MESSAGE, WHICHLANG};
+use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, NGRAM_VOTE, SHORT_MESSAGE, WHICHLANG, WORD_VOTE};
 
+mod frequencies;
 mod ngrams;
+
+/// The languages of the statistical votes, in their files' column order.
+const LANGS: [&str; 7] = ["pt", "es", "ca", "fr", "it", "en", "de"];
+
+/// Why an embedded model file could not be read: a line number and what was wrong.
+#[derive(Debug)]
+struct BadLine(usize, &'static str);
 
 /// The candidate languages; the last five are "other" to faqbot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,8 +291,16 @@ impl Detector {
             scores[vote as usize] += WHICHLANG;
         }
         if let Some(post) = ngrams::embedded().and_then(|m| m.posteriors(&lower)) {
-            for (code, p) in ngrams::LANGS.iter().zip(post) {
+            for (code, p) in LANGS.iter().zip(post) {
                 scores[Cand::of(code) as usize] += NGRAM_VOTE * p;
+            }
+        }
+        // Words both FAQs use are product names and loanwords ("campaign standard on
+        // demand", "managed services"): English to the lists, the topic to the customer.
+        let shared = |word: &str| self.faq_shared.contains(word);
+        if let Some(post) = frequencies::embedded().posteriors(&lower, shared) {
+            for (code, p) in LANGS.iter().zip(post) {
+                scores[Cand::of(code) as usize] += WORD_VOTE * p;
             }
         }
         if words > 0 && words <= SHORT_MESSAGE && faq_words == words {
@@ -385,9 +404,42 @@ mod tests {
 
     #[test]
     fn every_language_of_the_ngram_counts_is_a_candidate() {
-        for code in ngrams::LANGS {
+        for code in LANGS {
             assert_ne!(Cand::of(code), Cand::Xx, "{code}");
         }
+    }
+
+    #[test]
+    fn whole_words_tell_catalan_and_short_lines_apart() {
+        assert_eq!(code("Quins clients estan afectats?"), "other");
+        assert_eq!(code("He de fer alguna cosa?"), "other");
+        assert_eq!(code("lorem ipsum dolor sit amet"), "other");
+        assert_eq!(code("o que esperar?"), "pt");
+        assert_eq!(code("hay forma de no participar?"), "es");
+    }
+
+    #[test]
+    fn product_names_both_faqs_use_do_not_make_a_line_english() {
+        let words = |s: &str| s.split_whitespace().map(String::from).collect();
+        let d = Detector::new([
+            words("campaign standard on demand managed cloud services clientes afetados"),
+            words("campaign standard on demand managed cloud services clientes afectados"),
+        ]);
+        assert_eq!(
+            d.detect("isso vale pro campaign standard on demand?")
+                .code(),
+            "pt"
+        );
+        assert_eq!(
+            d.detect("aplica a Campaign Classic con Managed Services??")
+                .code(),
+            "es"
+        );
+        assert_eq!(
+            d.detect("does it apply to campaign standard on demand?")
+                .code(),
+            "other"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap as HashMap;
 
-/// The languages of the counts, in the file's column order.
-pub(super) const LANGS: [&str; 7] = ["pt", "es", "ca", "fr", "it", "en", "de"];
+use super::{BadLine, LANGS};
+
 const N: usize = LANGS.len();
 
 /// Log-probabilities of character n-grams per language.
@@ -20,10 +20,6 @@ pub(super) struct Ngrams {
     /// ln P(gram | language), for grams some language's profile kept.
     grams: HashMap<Box<str>, [f32; N]>,
 }
-
-/// Why the counts file could not be read: a line number and what was wrong.
-#[derive(Debug)]
-pub(super) struct BadLine(pub usize, pub &'static str);
 
 static EMBEDDED: LazyLock<Option<Ngrams>> = LazyLock::new(|| {
     Ngrams::parse(include_str!("../locale/ngrams.tsv"))

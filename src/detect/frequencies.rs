@@ -1,0 +1,337 @@
+//! The detector's word vote: naive Bayes over how often each word is used in general text
+//! and chat of the seven languages it tells apart.
+//!
+//! Character n-grams see `-ció` and `-ción` as near neighbours; whole words do not: `amb`,
+//! `els`, `aquest` are everyday Catalan and rare anywhere else, and two ordinary words
+//! ("muito mais", "preguntas frecuentes") usually settle Portuguese against Spanish. The
+//! frequencies are wordfreq's (`src/locale/word-frequencies.tsv`, written by
+//! `scripts/word-frequencies.sh`), fitted on nothing this repository measures.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+#[cfg(test)]
+use super::BadLine;
+use super::LANGS;
+use crate::analysis;
+
+const N: usize = LANGS.len();
+
+/// Centibels of a word a language's list does not hold: the lists stop at 10^-6 (600), so
+/// an absent word is taken as ten times rarer than the rarest listed.
+const ABSENT: u16 = 700;
+
+/// What a missing accent costs, in centibels: "esta" read as "está" is a little less
+/// likely than a word typed as listed, so that where both forms exist the typed one leads.
+const FOLDED: u16 = 30;
+
+/// Word frequencies per language, in centibels (a word at `b` has frequency 10^(-b/100)):
+/// the sorted lines of `src/locale/word-frequencies.tsv`, searched in place.
+///
+/// 190,000 words read into a map took 90 ms and 12 MB on every start of `faqbot ask`; a
+/// binary search over the text built into the binary, narrowed by the lines' first two
+/// bytes, costs one pass over the text on the first question (a few ms) and a few
+/// microseconds a question.
+#[derive(Debug)]
+pub(super) struct Frequencies {
+    /// The lines after the header comments, each `word<TAB>as listed<TAB>as folded`,
+    /// sorted by the word's bytes.
+    body: &'static str,
+    /// Where the lines starting with each two bytes start, in order. A one-byte word's
+    /// second byte is its tab, which sorts before every letter, so this order is the
+    /// words' order.
+    buckets: Vec<([u8; 2], usize)>,
+}
+
+/// One word's centibels per language, `ABSENT` where a list lacks it.
+type Row = [u16; N];
+
+/// The file built into the binary; `tests::the_embedded_file_is_well_formed` keeps it
+/// from shipping damaged, and a damaged line reads as an absent word, never a panic.
+pub(super) fn embedded() -> &'static Frequencies {
+    static EMBEDDED: LazyLock<Frequencies> =
+        LazyLock::new(|| Frequencies::new(include_str!("../locale/word-frequencies.tsv")));
+    &EMBEDDED
+}
+
+impl Frequencies {
+    /// Takes the file's text without reading it: the comment lines at the top are skipped.
+    pub(super) fn new(text: &'static str) -> Frequencies {
+        let mut body = text;
+        while body.starts_with('#') {
+            body = body.split_once('\n').map_or("", |(_, rest)| rest);
+        }
+        let mut buckets: Vec<([u8; 2], usize)> = Vec::new();
+        let mut start = 0;
+        for line in body.split_inclusive('\n') {
+            let prefix = two_bytes(line);
+            if buckets.last().is_none_or(|&(last, _)| last != prefix) {
+                buckets.push((prefix, start));
+            }
+            start += line.len();
+        }
+        Frequencies { body, buckets }
+    }
+
+    /// Checks every line: three fields, a word of letters, cells of a language and a
+    /// bucket from 1 to 699, words in strictly increasing byte order, and every language
+    /// present. Line numbers count from the first line after the comments. Only the tests
+    /// run it: the file is built into the binary, and reading it whole costs the start-up
+    /// time the search saves.
+    #[cfg(test)]
+    pub(super) fn check(&self) -> Result<(), BadLine> {
+        let mut previous: Option<&str> = None;
+        let mut seen = [false; N];
+        for (i, line) in self.body.lines().enumerate() {
+            let at = i + 1;
+            let mut fields = line.split('\t');
+            let (Some(word), Some(listed), Some(folded), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                return Err(BadLine(at, "three tab-separated fields expected"));
+            };
+            if word.is_empty() || !word.chars().all(char::is_alphabetic) {
+                return Err(BadLine(at, "a word with something other than letters"));
+            }
+            if previous.is_some_and(|p| p >= word) {
+                return Err(BadLine(at, "words out of order or repeated"));
+            }
+            previous = Some(word);
+            for cell in [listed, folded] {
+                let row = parse_cell(cell).ok_or(BadLine(at, "a cell is not `pt123 es456…`"))?;
+                for (s, &b) in seen.iter_mut().zip(&row) {
+                    *s |= b < ABSENT;
+                }
+            }
+        }
+        match seen.iter().position(|&s| !s) {
+            Some(l) => Err(BadLine(self.body.lines().count(), LANG_MISSING[l])),
+            None => Ok(()),
+        }
+    }
+
+    /// The line of `word`, by binary search over the lines sharing its first two bytes.
+    fn line(&self, word: &str) -> Option<&'static str> {
+        let body = self.body;
+        let bytes = body.as_bytes();
+        let prefix = two_bytes(word);
+        let i = self
+            .buckets
+            .binary_search_by(|(p, _)| p.cmp(&prefix))
+            .ok()?;
+        let (mut lo, mut hi) = (
+            self.buckets[i].1,
+            self.buckets.get(i + 1).map_or(body.len(), |&(_, at)| at),
+        );
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = bytes[lo..mid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(lo, |p| lo + p + 1);
+            let end = bytes[mid..hi]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(hi, |p| mid + p);
+            let line = body.get(start..end)?;
+            let key = line.split('\t').next().unwrap_or_default();
+            match key.cmp(word) {
+                std::cmp::Ordering::Equal => return Some(line),
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start,
+            }
+        }
+        None
+    }
+
+    /// A word's rows as listed and as the folded form of accented words.
+    fn rows(&self, word: &str) -> (Option<Row>, Option<Row>) {
+        let Some(line) = self.line(word) else {
+            return (None, None);
+        };
+        let mut fields = line.split('\t').skip(1);
+        let mut next = || {
+            fields
+                .next()
+                .and_then(parse_cell)
+                .filter(|row| row.iter().any(|&b| b < ABSENT))
+        };
+        let listed = next();
+        (listed, next())
+    }
+
+    /// A word's centibels per language, as typed or with its accents restored, or `None`
+    /// when no list holds it.
+    fn lookup(&self, word: &str) -> Option<Row> {
+        if word.is_empty() {
+            return None;
+        }
+        // Lower-case ASCII folds to itself: most chat words skip the normalization.
+        let plain = if word.bytes().all(|b| b.is_ascii_lowercase()) {
+            Cow::Borrowed(word)
+        } else {
+            Cow::Owned(analysis::fold(word))
+        };
+        let (as_typed, typed_folded) = self.rows(word);
+        let (as_plain, unaccented) = if plain != word {
+            self.rows(&plain)
+        } else {
+            (None, typed_folded)
+        };
+        if as_typed.is_none() && unaccented.is_none() && as_plain.is_none() {
+            return None;
+        }
+        Some(std::array::from_fn(|l| {
+            let typed = as_typed.map_or(ABSENT, |row| row[l]);
+            let loose = [unaccented, as_plain]
+                .into_iter()
+                .flatten()
+                .map(|row| row[l].saturating_add(FOLDED))
+                .min()
+                .unwrap_or(ABSENT);
+            typed.min(loose).min(ABSENT)
+        }))
+    }
+
+    /// P(language | text) for lower-cased text, or `None` when no word of it is listed.
+    ///
+    /// `topic` names the words both FAQs use: product names and loanwords ("campaign
+    /// standard on demand", "managed services") that general text gives to English. A
+    /// customer writes them for the topic, not for the language, so such a word counts only
+    /// where Portuguese or Spanish is its likeliest language.
+    pub(super) fn posteriors(&self, lower: &str, topic: impl Fn(&str) -> bool) -> Option<[f32; N]> {
+        let mut centibels = [0u32; N];
+        let mut known = false;
+        for word in lower.split(|c: char| !c.is_alphabetic()) {
+            let Some(row) = self.lookup(word) else {
+                continue;
+            };
+            let likeliest = (0..N).min_by_key(|&l| row[l]).unwrap_or(0);
+            if likeliest > 1 && topic(&analysis::fold(word)) {
+                continue;
+            }
+            known = true;
+            for (sum, &c) in centibels.iter_mut().zip(&row) {
+                *sum += u32::from(c);
+            }
+        }
+        if !known {
+            return None;
+        }
+        let least = centibels.iter().copied().min().unwrap_or(0);
+        // ln P = -centibels / 100 · ln 10, shifted by the best so that long texts stay finite.
+        let mut post =
+            centibels.map(|c| (-((c - least) as f32) / 100.0 * std::f32::consts::LN_10).exp());
+        let total: f32 = post.iter().sum();
+        for p in &mut post {
+            *p /= total;
+        }
+        Some(post)
+    }
+}
+
+/// The first two bytes of a line or a word, a word's end read as the tab that ends it on
+/// its line.
+fn two_bytes(text: &str) -> [u8; 2] {
+    let mut bytes = text.bytes().chain(std::iter::repeat(b'\t'));
+    [bytes.next().unwrap_or(b'\t'), bytes.next().unwrap_or(b'\t')]
+}
+
+/// `pt123 es456`: a language's code and a bucket from 1 to 699, per language it lists;
+/// `None` if anything else is there.
+fn parse_cell(cell: &str) -> Option<Row> {
+    let mut row = [ABSENT; N];
+    for item in cell.split(' ').filter(|item| !item.is_empty()) {
+        let (code, bucket) = (item.get(..2)?, item.get(2..)?);
+        let l = LANGS.iter().position(|&c| c == code)?;
+        row[l] = bucket.parse().ok().filter(|b| (1..ABSENT).contains(b))?;
+    }
+    Some(row)
+}
+
+/// Why the file fails when a language has no word at all.
+#[cfg(test)]
+const LANG_MISSING: [&str; N] = [
+    "no Portuguese words",
+    "no Spanish words",
+    "no Catalan words",
+    "no French words",
+    "no Italian words",
+    "no English words",
+    "no German words",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(text: &str) -> &'static str {
+        let model = embedded();
+        let post = model.posteriors(text, |_| false).expect("known words");
+        let (i, _) = post
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("seven languages");
+        LANGS[i]
+    }
+
+    #[test]
+    fn the_embedded_lists_tell_the_languages_apart() {
+        assert_eq!(best("o que acontece com os nossos clientes"), "pt");
+        assert_eq!(best("qué pasa con nuestros clientes"), "es");
+        assert_eq!(best("què passa amb els nostres clients"), "ca");
+        assert_eq!(best("que se passe-t-il avec nos clients"), "fr");
+        assert_eq!(best("cosa succede ai nostri clienti"), "it");
+        assert_eq!(best("what happens to our customers"), "en");
+        assert_eq!(best("was passiert mit unseren kunden"), "de");
+        assert!(embedded().posteriors("🙂 123 zzqx", |_| false).is_none());
+    }
+
+    #[test]
+    fn a_word_typed_without_its_accents_still_counts() {
+        assert_eq!(best("atualizacao obrigatoria"), "pt");
+        assert_eq!(best("actualizacion obligatoria"), "es");
+    }
+
+    #[test]
+    fn the_embedded_file_is_well_formed() {
+        let text = include_str!("../locale/word-frequencies.tsv");
+        if let Err(BadLine(line, why)) = Frequencies::new(text).check() {
+            panic!("word-frequencies.tsv, line {line} after the comments: {why}");
+        }
+    }
+
+    #[test]
+    fn every_listed_word_is_found() {
+        let model = embedded();
+        for (i, line) in model.body.lines().enumerate() {
+            let word = line.split('\t').next().unwrap_or_default();
+            assert_eq!(model.line(word), Some(line), "line {i}");
+        }
+        assert_eq!(model.line(""), None);
+        assert_eq!(model.line("zzzzzzzzzz"), None);
+        assert_eq!(model.line("\u{10ffff}"), None);
+    }
+
+    #[test]
+    fn a_damaged_file_names_its_line() {
+        let good = "# c\na\tpt1 es1 ca1\t\nb\tfr1 it1 en1 de1\tpt9\n";
+        assert!(Frequencies::new(good).check().is_ok());
+        let bad = |lines: &'static str| Frequencies::new(lines).check().expect_err(lines).0;
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tfr1 it1 en1 de1\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tfr1 it1 en1 de1\t\tx\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb1\tfr1 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("b\tpt1 es1 ca1\t\na\tfr1 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\na\tfr1 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\txx1 fr1 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tfr0 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tfr700 it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tfrinf it1 en1 de1\t\n"), 2);
+        assert_eq!(bad("a\tpt1 es1 ca1\t\nb\tit1 en1 de1\t\n"), 2, "no French");
+        // A damaged line is an absent word to the search, not a panic.
+        let damaged = Frequencies::new("a\tpt1\t\nb\tfr0 xx\nc\tes1\t\n");
+        assert_eq!(damaged.rows("b"), (None, None));
+        assert_eq!(damaged.rows("c").0.map(|row| row[1]), Some(1));
+    }
+}
