@@ -6,7 +6,8 @@
 # languages the detector tells apart.
 #
 # wordfreq stores each word in a bucket of centibels: a word in bucket b has a frequency of
-# about 10^(-b/100). The lists stop at 10^-6 (bucket 600). Only words made of letters are
+# about 10^(-b/100). The lists stop at 10^-6 (bucket 599). wordfreq case-folds (`ß` is
+# written `ss`); faqbot folds `ß` the same way before it looks a word up. Only words made of letters are
 # kept (the detector splits words at anything else). One line per word, sorted, with its
 # centibels per language as listed and, for chat that drops accents, as the folded form of
 # accented words ("esta" for "está").
@@ -18,7 +19,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "${PYTHON:-python3}" -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check msgpack==1.1.0 >&2
-(cd "$tmp" && pip download --quiet --no-deps wordfreq==3.1.1 >&2 && unzip -q wordfreq-3.1.1-py3-none-any.whl 'wordfreq/data/small_*')
+(cd "$tmp" && venv/bin/pip download --quiet --disable-pip-version-check --no-deps wordfreq==3.1.1 >&2 \
+    && venv/bin/python -m zipfile -e wordfreq-3.1.1-py3-none-any.whl .)
 "$tmp/venv/bin/python" - "$tmp/wordfreq/data" > "$tmp/out.tsv" <<'PY'
 import gzip, sys, unicodedata
 import msgpack
@@ -27,14 +29,15 @@ langs = ["pt", "es", "ca", "fr", "it", "en", "de"]
 def fold(word):
     # As faqbot's analysis::fold: NFKC, lower case, NFD, combining marks dropped.
     word = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", word).lower())
-    return "".join(c for c in word if not unicodedata.combining(c))
+    return "".join(c for c in word if not unicodedata.category(c).startswith("M"))
 
 listed, folded = {}, {}
 for lang in langs:
     with gzip.open(f"{sys.argv[1]}/small_{lang}.msgpack.gz") as f:
         buckets = msgpack.unpackb(f.read(), raw=False)
     assert buckets[0] == {"format": "cB", "version": 1}, buckets[0]
-    for cb, words in enumerate(buckets[1:], start=1):
+    # As wordfreq reads them: the first bucket after the header is 0 cB.
+    for cb, words in enumerate(buckets[1:]):
         for word in words:
             if not word.isalpha() or word != word.lower():
                 continue
@@ -51,7 +54,7 @@ def cell(row):
 print("# Word frequencies per language from wordfreq 3.1.1's small lists (code Apache-2.0, data")
 print("# CC BY-SA 4.0, Robyn Speer and contributors; https://github.com/rspeer/wordfreq).")
 print("# word<TAB>as listed<TAB>as the accent-folded form of listed words; each cell holds")
-print("# language + centibels (a word at b has frequency 10^(-b/100)), the lists stop at 600.")
+print("# language + centibels (a word at b has frequency 10^(-b/100)), the lists stop at 599.")
 print("# Sorted by the word's bytes: faqbot looks words up by binary search, reading nothing")
 print("# at start-up. Written by scripts/word-frequencies.sh; do not edit by hand.")
 for key in sorted(set(listed) | set(folded), key=lambda k: k.encode()):

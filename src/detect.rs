@@ -239,7 +239,8 @@ impl Detector {
                 scores[cand as usize] += weight;
             }
         }
-        for word in analysis::words(&lower) {
+        let tokens = analysis::words(&lower);
+        for word in tokens.iter().map(String::as_str) {
             for &(raw, cand, weight) in RAW_WORDS {
                 if word == raw {
                     scores[cand as usize] += weight;
@@ -298,7 +299,9 @@ impl Detector {
         // Words both FAQs use are product names and loanwords ("campaign standard on
         // demand", "managed services"): English to the lists, the topic to the customer.
         let shared = |word: &str| self.faq_shared.contains(word);
-        if let Some(post) = frequencies::embedded().posteriors(&lower, shared) {
+        if let Some(post) =
+            frequencies::embedded().posteriors(tokens.iter().map(String::as_str), shared)
+        {
             for (code, p) in LANGS.iter().zip(post) {
                 scores[Cand::of(code) as usize] += WORD_VOTE * p;
             }
