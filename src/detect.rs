@@ -251,10 +251,10 @@ impl Detector {
                     scores[cand as usize] += weight;
                 }
             }
-            if let Some(cand) = laughter(&word) {
+            if let Some(cand) = laughter(word) {
                 scores[cand as usize] += 1.5;
             }
-            let folded = analysis::fold(&word);
+            let folded = analysis::fold(word);
             if let Some(cands) = self.words.get(folded.as_str()) {
                 let share = 1.0 / cands.len() as f32;
                 for cand in cands {
