@@ -34,6 +34,44 @@ const LANGS: [&str; 7] = ["pt", "es", "ca", "fr", "it", "en", "de"];
 #[derive(Debug)]
 struct BadLine(usize, &'static str);
 
+/// P(language | text) from natural-log likelihoods summed over the text; shifted by the
+/// best first, because a long text sums enough evidence to underflow `exp`.
+fn posterior(log_likelihood: [f32; LANGS.len()]) -> [f32; LANGS.len()] {
+    let top = log_likelihood
+        .iter()
+        .copied()
+        .fold(f32::NEG_INFINITY, f32::max);
+    let mut post = log_likelihood.map(|l| (l - top).exp());
+    let total: f32 = post.iter().sum();
+    for p in &mut post {
+        *p /= total;
+    }
+    post
+}
+
+/// One sentence a language for the statistical models' tests, and the model's best guess.
+#[cfg(test)]
+mod samples {
+    pub(super) const SENTENCES: [(&str, &str); 7] = [
+        ("o que acontece com os nossos clientes", "pt"),
+        ("qué pasa con nuestros clientes", "es"),
+        ("què passa amb els nostres clients", "ca"),
+        ("que se passe-t-il avec nos clients", "fr"),
+        ("cosa succede ai nostri clienti", "it"),
+        ("what happens to our customers", "en"),
+        ("was passiert mit unseren kunden", "de"),
+    ];
+
+    pub(super) fn best(post: [f32; super::LANGS.len()]) -> &'static str {
+        let (i, _) = post
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .expect("seven languages");
+        super::LANGS[i]
+    }
+}
+
 /// The candidate languages; the last five are "other" to faqbot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cand {

@@ -164,13 +164,7 @@ impl Ngrams {
         if known == 0 {
             return None;
         }
-        let top = sum.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut post = sum.map(|s| (s - top).exp());
-        let total: f32 = post.iter().sum();
-        for p in &mut post {
-            *p /= total;
-        }
-        Some(post)
+        Some(super::posterior(sum))
     }
 }
 
@@ -178,26 +172,13 @@ impl Ngrams {
 mod tests {
     use super::*;
 
-    fn best(text: &str) -> &'static str {
-        let model = embedded().expect("the embedded counts parse");
-        let post = model.posteriors(text).expect("known grams");
-        let (i, _) = post
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .expect("seven languages");
-        LANGS[i]
-    }
-
     #[test]
     fn the_embedded_counts_parse_and_tell_the_languages_apart() {
-        assert_eq!(best("o que acontece com os nossos clientes"), "pt");
-        assert_eq!(best("qué pasa con nuestros clientes"), "es");
-        assert_eq!(best("què passa amb els nostres clients"), "ca");
-        assert_eq!(best("que se passe-t-il avec nos clients"), "fr");
-        assert_eq!(best("cosa succede ai nostri clienti"), "it");
-        assert_eq!(best("what happens to our customers"), "en");
-        assert_eq!(best("was passiert mit unseren kunden"), "de");
+        let model = embedded().expect("the embedded counts parse");
+        for (text, lang) in crate::detect::samples::SENTENCES {
+            let post = model.posteriors(text).expect("known grams");
+            assert_eq!(crate::detect::samples::best(post), lang, "{text}");
+        }
         assert!(embedded().and_then(|m| m.posteriors("🙂 123")).is_none());
     }
 
