@@ -8,6 +8,7 @@ use std::process::Command;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faqbot::semantic::{Encoder, Prefix, fetch};
+use faqbot::tuning::SEMANTIC_MAX_PIECES;
 use faqbot::{Engine, Settings};
 
 fn repo_faq() -> PathBuf {
@@ -120,6 +121,50 @@ fn semantic(c: &mut Criterion) {
             }
         })
     });
+    group.finish();
+
+    // Long messages: the encoder reads the reading the engine makes of them (the clause
+    // that asks, at most SEMANTIC_MAX_PIECES pieces), against the same text read whole.
+    let sixty = "Bom dia, pessoal. Trabalho no time de CRM de uma rede de farmácias e vimos o \
+                 comunicado de vocês sobre a atualização da infraestrutura de envio. Estamos \
+                 fechando o calendário de campanhas de dezembro com várias ações de Natal e \
+                 queremos evitar surpresas com o time de marketing. Vamos conseguir enviar \
+                 emails normalmente durante a janela de atualização?";
+    let prose = format!(
+        "{} {sixty}",
+        "Temos muitas campanhas agendadas para o fim do ano. ".repeat(80)
+    );
+    let run_on = "a".repeat(4_000);
+    let mut group = c.benchmark_group("long_message");
+    group.sample_size(20);
+    let reading = |text: &str| {
+        engine
+            .read(text, None, None)
+            .read_as
+            .unwrap_or_else(|| text.to_string())
+    };
+    let encoder = Encoder::open(&model).expect("encoder");
+    for (name, text) in [
+        ("sixty_words", sixty.to_string()),
+        ("prose_4000", prose),
+        ("run_on_4000", run_on),
+    ] {
+        let read = reading(&text);
+        group.bench_function(format!("{name}_as_read"), |b| {
+            b.iter(|| {
+                std::hint::black_box(encoder.embed_within(
+                    &read,
+                    Prefix::Query,
+                    SEMANTIC_MAX_PIECES,
+                ))
+            })
+        });
+        if name == "sixty_words" {
+            group.bench_function(format!("{name}_whole"), |b| {
+                b.iter(|| std::hint::black_box(encoder.embed(&text, Prefix::Query)))
+            });
+        }
+    }
     group.finish();
 }
 

@@ -1,16 +1,19 @@
 //! One conversation for every front end: what a chat remembers between messages (its answer
-//! language, the entries last offered), how a number picks an offered entry, what `/lang`
-//! accepts, and which replies are small talk. `faqbot chat` and the Telegram bot both talk
-//! through it, so they behave the same.
+//! language, the entries last offered, the question a follow-up leans on), how a number
+//! picks an offered entry, what `/lang` accepts, and which replies are small talk.
+//! `faqbot chat` and the Telegram bot both talk through it, so they behave the same.
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::engine::{Context, Engine, Reading};
 use crate::faq::{Entry, EntryId};
 use crate::lang::Lang;
 use crate::reply::Reply;
+use crate::tuning;
+use crate::unanswered::mask_personal_data;
 
 /// Entries put before the customer to choose from ("did you mean", or a clarifying question),
 /// in the language they were shown in: typing `2` picks the second.
@@ -41,6 +44,25 @@ pub struct Conversation {
     /// What the last reply offered; any other reply replaces it.
     #[serde(default)]
     pub offer: Option<Offer>,
+    /// The question behind the last answer or choices (masked as logs are), for reading
+    /// a follow-up; gone after a hand-off, after [`tuning::CONTEXT_EXPIRES`], on `/start`.
+    #[serde(default)]
+    pub context: Option<Remembered>,
+}
+
+/// A context and when it was set, in seconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remembered {
+    #[serde(flatten)]
+    pub context: Context,
+    pub at: u64,
+}
+
+/// Now, in seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A message read as the choice of an offered entry.
@@ -84,7 +106,19 @@ pub fn setting_name(lang: Option<Lang>) -> &'static str {
 
 impl Conversation {
     pub fn new(lang: Option<Lang>) -> Conversation {
-        Conversation { lang, offer: None }
+        Conversation {
+            lang,
+            offer: None,
+            context: None,
+        }
+    }
+
+    /// The context a message sent at `now` is read in: none once it has expired.
+    pub fn context_at(&self, now: u64) -> Option<&Context> {
+        self.context
+            .as_ref()
+            .filter(|r| now.saturating_sub(r.at) < tuning::CONTEXT_EXPIRES.as_secs())
+            .map(|r| &r.context)
     }
 
     /// `text` as the choice of an offered entry: `None` when it is not a bare number or
@@ -106,17 +140,42 @@ impl Conversation {
         ))
     }
 
-    /// Asks the engine in the chat's language setting and remembers what the reply offers.
+    /// Asks the engine in the chat's language setting, reading a follow-up with the
+    /// question before it, and remembers what the reply offers.
     pub fn ask(&mut self, engine: &Engine, text: &str) -> Reply {
-        let reply = engine.ask_in(text, self.lang);
-        self.replied(&reply);
+        let now = now();
+        let reading = engine.read(text, self.lang, self.context_at(now));
+        let reply = engine.decide(reading.ranking.clone());
+        self.replied(text, &reading, &reply, now);
         reply
     }
 
-    /// Remembers what `reply` offers, for a front end that asked the engine itself (the bot
-    /// asks on a blocking thread).
-    pub fn replied(&mut self, reply: &Reply) {
+    /// Remembers what `reply` offers and what a follow-up of `text` would lean on, for a
+    /// front end that asked the engine itself (the bot asks on a blocking thread).
+    pub fn replied(&mut self, text: &str, reading: &Reading, reply: &Reply, now: u64) {
         self.offer = Offer::of(reply);
+        let before = self.context_at(now).cloned();
+        let at = match (&before, reply) {
+            // Small talk keeps the question it followed, and its age.
+            (Some(_), Reply::Escalation(e)) if e.reason.is_small_talk() => {
+                self.context.as_ref().map_or(now, |r| r.at)
+            }
+            _ => now,
+        };
+        self.context = reading
+            .context_after(text, reply, before)
+            .map(|context| Remembered {
+                context: Context {
+                    text: mask_personal_data(&context.text),
+                    lang: context.lang,
+                },
+                at,
+            });
+    }
+
+    /// Forgets the question a follow-up would lean on (`/start`).
+    pub fn forget(&mut self) {
+        self.context = None;
     }
 
     /// Carries out `/lang`; the new setting when it changed.
@@ -151,6 +210,23 @@ mod tests {
         assert_eq!(talk.lang, Some(Lang::Pt));
         assert_eq!(talk.lang_command(LangCommand::Set(None)), Some(None));
         assert_eq!(talk.lang, None);
+    }
+
+    #[test]
+    fn the_context_expires_and_start_forgets_it() {
+        let mut talk = Conversation::new(None);
+        talk.context = Some(Remembered {
+            context: Context {
+                text: "prazo?".into(),
+                lang: Lang::Pt,
+            },
+            at: 1_000,
+        });
+        let expires = tuning::CONTEXT_EXPIRES.as_secs();
+        assert!(talk.context_at(1_000 + expires - 1).is_some());
+        assert!(talk.context_at(1_000 + expires).is_none());
+        talk.forget();
+        assert!(talk.context_at(1_000).is_none());
     }
 
     #[test]

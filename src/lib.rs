@@ -62,7 +62,7 @@ mod smalltalk;
 pub mod tuning;
 pub mod unanswered;
 
-pub use engine::{Engine, Matcher, Outcome, Ranking, Scored, Settings};
+pub use engine::{Context, Engine, Matcher, Outcome, Ranking, Reading, Scored, Settings};
 pub use error::{Error, Result};
 pub use faq::{CareLink, Entry, EntryId, embedded_dir};
 pub use lang::{Detected, Lang};

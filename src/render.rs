@@ -24,9 +24,11 @@ impl Messages {
             Reason::Empty => self.empty,
             Reason::Greeting => self.greeting,
             Reason::Thanks => self.thanks,
+            Reason::Acknowledgement => self.acknowledgement,
             Reason::OtherLanguage => self.other_language,
             Reason::OutOfScope => self.out_of_scope,
             Reason::LowConfidence => self.not_sure,
+            Reason::Vague => self.vague,
         }
     }
 }

@@ -91,19 +91,26 @@ pub enum Reason {
     Greeting,
     /// Only thanks.
     Thanks,
+    /// Only a nod or a reaction: "ok", "blz", "vale", "kkkk", "👍".
+    Acknowledgement,
     /// Neither Portuguese nor Spanish.
     OtherLanguage,
     /// Nothing in the FAQ is about this.
     OutOfScope,
     /// Some entry matches, not well enough to risk a wrong answer.
     LowConfidence,
+    /// One word that names no entry ("custo", "problema"): the person is asked to say more.
+    Vague,
 }
 
 impl Reason {
     /// Greetings and thanks get small talk back, not Customer Care: a conversation, not a
     /// question nobody could answer.
     pub fn is_small_talk(self) -> bool {
-        matches!(self, Reason::Greeting | Reason::Thanks)
+        matches!(
+            self,
+            Reason::Greeting | Reason::Thanks | Reason::Acknowledgement
+        )
     }
 
     /// Stable snake_case name, for logs and JSON.
@@ -112,9 +119,11 @@ impl Reason {
             Reason::Empty => "empty",
             Reason::Greeting => "greeting",
             Reason::Thanks => "thanks",
+            Reason::Acknowledgement => "acknowledgement",
             Reason::OtherLanguage => "other_language",
             Reason::OutOfScope => "out_of_scope",
             Reason::LowConfidence => "low_confidence",
+            Reason::Vague => "vague",
         }
     }
 }

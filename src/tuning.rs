@@ -58,9 +58,24 @@ pub const MAX_TERMS: usize = 64;
 pub const MIN_CORRECTED_LEN: usize = 5;
 /// Questions whose embeddings are kept: customers ask the same short things all day.
 pub const QUESTION_CACHE: usize = 4_096;
-/// Characters of a question the encoder reads: the meaning of a question is in its first
-/// sentences, and one window of the model (512 pieces) holds about this much.
-pub const SEMANTIC_MAX_CHARS: usize = 1_000;
+/// Pieces of a reading the encoder reads, its prefix included. The encoder's time grows
+/// with them (about 2.5 ms a piece on this project's machine): this many keep any message
+/// under 150 ms, and a long message is read for its question clause first
+/// (engine/reading.rs), so the pieces cut are context, not the question.
+pub const SEMANTIC_MAX_PIECES: usize = 56;
+/// Characters of a reading kept for the encoder (and its cache's key): more than
+/// [`SEMANTIC_MAX_PIECES`] pieces ever take.
+pub const SEMANTIC_MAX_CHARS: usize = 600;
+/// A message of more words than this is read for the clause that asks.
+pub const LONG_MESSAGE_WORDS: usize = 20;
+/// A message of at most this many words right after an answer or choices may be a
+/// follow-up, read with the question before it.
+pub const FOLLOW_UP_MAX_WORDS: usize = 8;
+/// Characters of the previous question a follow-up is read with (its end).
+pub const CONTEXT_MAX_CHARS: usize = 300;
+/// A follow-up this long after the question it would lean on is read alone: the customer
+/// has moved on.
+pub const CONTEXT_EXPIRES: Duration = Duration::from_secs(30 * 60);
 
 // ---------------------------------------------------------------------------------------
 // Language detection (detect.rs).

@@ -23,6 +23,10 @@ pub struct Unanswered {
     pub question: String,
     pub best: Option<String>,
     pub confidence: f32,
+    /// What the question was read as when it was not the text typed: a follow-up with
+    /// the question before it, a long message's clause that asks (masked too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
 }
 
 /// Appends escalations to a file, if one was given.
@@ -50,7 +54,7 @@ impl UnansweredLog {
     }
 
     /// Appends one line; a failure is logged, never fatal to the conversation.
-    pub fn record(&self, question: &str, escalation: &Escalation) {
+    pub fn record(&self, question: &str, read_as: Option<&str>, escalation: &Escalation) {
         let Some(file) = &self.file else {
             return;
         };
@@ -61,6 +65,7 @@ impl UnansweredLog {
             question: mask_personal_data(question),
             best: escalation.best.as_ref().map(|b| b.entry.id.to_string()),
             confidence: escalation.best.as_ref().map_or(0.0, |b| b.confidence),
+            read_as: read_as.map(mask_personal_data),
         };
         let Ok(mut json) = serde_json::to_string(&line) else {
             return;
@@ -353,6 +358,7 @@ mod review_tests {
                 question: question.into(),
                 best: Some(best.into()),
                 confidence: 0.5,
+                read_as: None,
             })
             .unwrap()
         };

@@ -140,3 +140,24 @@ pub fn semantic_engine_with(scratch: &Scratch, settings: faqbot::Settings) -> fa
     )
     .expect("engine")
 }
+
+/// Waits for `child` at most `limit`, its output collected: a process that ignores SIGTERM
+/// fails the test (and is killed) instead of hanging the run.
+pub fn wait_bounded(
+    child: std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("wait for the child"),
+        Err(_) => {
+            // SAFETY: kill(2) with a pid this test spawned and a valid signal number.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("the process did not exit within {limit:?}");
+        }
+    }
+}

@@ -80,6 +80,10 @@ pub(super) async fn command(
     let mut state = dialogue.get().await?.unwrap_or_default();
     let text = match cmd {
         Command::Start | Command::Help => {
+            if matches!(cmd, Command::Start) && state.talk.context.is_some() {
+                state.talk.forget();
+                dialogue.update(state.clone()).await?;
+            }
             in_langs(&langs_or_both(chat_lang(&state, &msg)), html::welcome_html)
         }
         Command::Lang(arg) => match LangCommand::parse(&arg) {
@@ -150,10 +154,20 @@ pub(super) async fn question(
     // In groups, the mention is addressing, not part of the question.
     let text = raw.replace(&format!("@{}", me.username()), " ");
     // Embedding a question takes milliseconds of CPU: off the runtime's threads.
-    let reply = {
+    let now = crate::conversation::now();
+    let (reading, reply) = {
         let (engine, text, lang) = (engine.clone(), text.clone(), state.talk.lang);
-        tokio::task::spawn_blocking(move || engine.ask_in(&text, lang)).await?
+        let context = state.talk.context_at(now).cloned();
+        tokio::task::spawn_blocking(move || {
+            let reading = engine.read(&text, lang, context.as_ref());
+            let reply = engine.decide(reading.ranking.clone());
+            (reading, reply)
+        })
+        .await?
     };
+    if let Some(read_as) = &reading.read_as {
+        tracing::debug!(read_as = %mask_personal_data(read_as), "read as");
+    }
     // Masked at every level: debug logs end up in the same journal as the rest.
     tracing::debug!(question = %mask_personal_data(&text), "question");
     match &reply {
@@ -182,14 +196,14 @@ pub(super) async fn question(
         }
         Reply::Escalation(escalation) => {
             if !escalation.reason.is_small_talk() {
-                log.record(&text, escalation);
+                log.record(&text, reading.read_as.as_deref(), escalation);
             }
             let (text, keyboard) = escalation_message(escalation, chat_lang(&state, &msg));
             replies.html(msg.chat.id, &text, keyboard).await?;
         }
     }
     // Saved once the reply is out, so that the id marks a reply that went out.
-    state.talk.replied(&reply);
+    state.talk.replied(&text, &reading, &reply, now);
     state.answered(update.id.0);
     dialogue.update(state).await?;
     log_reply("message", chat_kind(&msg), &reply, started);

@@ -353,7 +353,8 @@ pub fn schema() -> UpdateHandler<Box<dyn StdError + Send + Sync + 'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::Offer;
+    use crate::conversation::{Offer, Remembered};
+    use crate::engine::Context;
     use crate::faq::EntryId;
     use crate::lang::Lang;
 
@@ -366,13 +367,20 @@ mod tests {
                     lang: Lang::Pt,
                     ids: vec![EntryId::new("p", "aws-faq-1")],
                 }),
+                context: Some(Remembered {
+                    context: Context {
+                        text: "qual o prazo?".into(),
+                        lang: Lang::Pt,
+                    },
+                    at: 1_764_806_400,
+                }),
             },
             answered: vec![7],
         };
         // deploy/README.md, "Chat state storage".
         assert_eq!(
             serde_json::to_string(&state).unwrap(),
-            r#"{"lang":"pt","offer":{"lang":"pt","ids":["p/aws-faq-1"]},"answered":[7]}"#
+            r#"{"lang":"pt","offer":{"lang":"pt","ids":["p/aws-faq-1"]},"context":{"text":"qual o prazo?","lang":"pt","at":1764806400},"answered":[7]}"#
         );
     }
 }

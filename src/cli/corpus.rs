@@ -11,10 +11,7 @@ use faqbot::eval::{self, Question, Report};
 use faqbot::{Engine, Outcome, Settings};
 
 fn load(files: &[PathBuf]) -> anyhow::Result<Vec<Question>> {
-    let mut questions = Vec::new();
-    for file in files {
-        questions.extend(eval::load(file).context("cannot read the corpus")?);
-    }
+    let questions = eval::load_all(files).context("cannot read the corpus")?;
     anyhow::ensure!(!questions.is_empty(), "the corpus has no question");
     Ok(questions)
 }
@@ -129,8 +126,8 @@ pub fn calibrate(
         load(report)?
     };
     let mut samples: Vec<(Features, bool)> = Vec::new();
-    for q in &fit {
-        if let Outcome::Ranked { candidates, .. } = engine.rank(&q.text, None).outcome {
+    for (q, ranking) in eval::rank(&engine, &fit) {
+        if let Outcome::Ranked { candidates, .. } = ranking.outcome {
             samples.extend(candidates.iter().map(|s| {
                 (
                     s.features,

@@ -17,10 +17,13 @@ pub fn ask(
     let mut out = std::io::stdout().lock();
     let paint = Paint::for_stdout();
     let answer = |question: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let reply = engine.ask_in(question, lang);
+        let reading = engine.read(question, lang, None);
+        let read_as = reading.read_as.clone();
+        let reply = engine.decide(reading.ranking);
         tracing::debug!(question = %faqbot::unanswered::mask_personal_data(question), "asked");
         if json {
-            writeln!(out, "{}", reply_json(question, &reply, engine.matcher()))?;
+            let value = reply_json(question, read_as.as_deref(), &reply, engine.matcher());
+            writeln!(out, "{value}")?;
         } else {
             let text = render::reply_plain(&reply);
             // The title (or the one-line reply) stands out; the agents' line recedes.
@@ -116,7 +119,7 @@ pub fn shown(x: f32) -> String {
 
 /// The stable JSON object of `faqbot ask --json` (README: "JSON output"), keys in the
 /// documented order.
-pub fn reply_json(question: &str, reply: &Reply, matcher: Matcher) -> Value {
+pub fn reply_json(question: &str, read_as: Option<&str>, reply: &Reply, matcher: Matcher) -> Value {
     let detected = reply.detected();
     let round = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
     let candidate = |c: &faqbot::Candidate| {
@@ -167,11 +170,15 @@ pub fn reply_json(question: &str, reply: &Reply, matcher: Matcher) -> Value {
             "answer": null,
             "confidence": round(e.best.as_ref().map_or(0.0, |b| b.confidence)),
             "alternatives": [],
-            "escalation": e.contacts.first().map(|(_, c)| json!({"label": c.label, "url": c.url})),
+            // Small talk gets small talk back: no Customer Care to show.
+            "escalation": e.contacts.first()
+                .filter(|_| !e.reason.is_small_talk())
+                .map(|(_, c)| json!({"label": c.label, "url": c.url})),
             "reason": e.reason.as_str(),
-            "contacts": e.contacts.iter().map(|(l, c)| json!({
-                "lang": l.code(), "label": c.label, "url": c.url,
-            })).collect::<Vec<_>>(),
+            "contacts": e.contacts.iter()
+                .filter(|_| !e.reason.is_small_talk())
+                .map(|(l, c)| json!({"lang": l.code(), "label": c.label, "url": c.url}))
+                .collect::<Vec<_>>(),
         }),
     };
     // Keys only ever join at the end: scripts read the ones before by position too.
@@ -185,6 +192,7 @@ pub fn reply_json(question: &str, reply: &Reply, matcher: Matcher) -> Value {
         map.insert("matcher".into(), json!(matcher.as_str()));
         let truncated = faqbot::engine::within_limit(question).len() < question.len();
         map.insert("truncated".into(), json!(truncated));
+        map.insert("read_as".into(), json!(read_as));
     }
     value
 }

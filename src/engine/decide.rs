@@ -54,12 +54,26 @@ impl Engine {
             Outcome::Empty => return escalate(Reason::Empty, detected.lang, None),
             Outcome::Greeting => return escalate(Reason::Greeting, detected.lang, None),
             Outcome::Thanks => return escalate(Reason::Thanks, detected.lang, None),
+            Outcome::Acknowledgement => {
+                return escalate(Reason::Acknowledgement, detected.lang, None);
+            }
             Outcome::OtherLanguage => return escalate(Reason::OtherLanguage, None, None),
             Outcome::Ranked {
                 lang,
                 candidates,
                 off_topic,
+                vague,
             } => {
+                // One word that could be any of several entries: choices when one is
+                // plausible, else a request to say more; never an answer.
+                if vague {
+                    return match candidates.first() {
+                        Some(best) if best.confidence >= settings.clarify.max(MIN_ALTERNATIVE) => {
+                            clarify(lang, &candidates)
+                        }
+                        best => escalate(Reason::Vague, Some(lang), best.map(candidate)),
+                    };
+                }
                 // Nearer a question the FAQ does not answer than to its best entry, in
                 // words: never answered, but an entry the confidence finds plausible is
                 // still offered (the words of an off-topic line are often a real

@@ -4,6 +4,7 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
+use super::reading::How;
 use super::{Engine, Scored};
 use crate::confidence::Features;
 use crate::lang::Lang;
@@ -17,6 +18,9 @@ pub(super) struct Candidates {
     pub ranked: Vec<Scored>,
     /// A known off-topic question matches the question better than the first entry does.
     pub off_topic: bool,
+    /// The question is one word, which the first entry's own question (its title) does
+    /// not name.
+    pub vague: bool,
 }
 
 impl Engine {
@@ -28,6 +32,7 @@ impl Engine {
         lang: Lang,
         lang_confidence: f32,
         embedding: Option<&Embedding>,
+        how: How,
     ) -> Candidates {
         let data = &self.langs[lang.index()];
         let concepts = self.concepts(question, lang);
@@ -117,6 +122,8 @@ impl Engine {
                     lang: lang_confidence,
                     brevity,
                     agreement: f32::from(u8::from(other_top == Some(&data.entries[i].id))),
+                    clause: f32::from(u8::from(how == How::Clause)),
+                    follow_up: f32::from(u8::from(how == How::FollowUp)),
                     question: data.terms[i]
                         .questions
                         .iter()
@@ -155,9 +162,19 @@ impl Engine {
             .and_then(|top| data.by_id.get(&top.entry.id))
             .map_or(0.0, |&i| dice[i]);
         let off_topic = off_topic_similarity > 0.0 && off_topic_similarity > top_similarity;
+        // One word names an entry when it is in the entry's own question ("obrigatória?",
+        // "prazo?" through its synonyms); elsewhere it may be in any of several answers.
+        let vague = concepts.len() == 1
+            && crate::analysis::words(question).len() == 1
+            && scored
+                .first()
+                .and_then(|top| data.by_id.get(&top.entry.id))
+                .and_then(|&i| data.terms[i].questions.first())
+                .is_some_and(|title| !concepts[0].terms.iter().any(|(t, _)| title.contains(t)));
         Candidates {
             ranked: scored,
             off_topic,
+            vague,
         }
     }
 }

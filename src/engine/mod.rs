@@ -36,11 +36,14 @@ mod concepts;
 mod decide;
 mod features;
 mod lexical;
+mod reading;
 mod semantic;
 mod spelling;
 mod vocabulary;
 
 use concepts::Concept;
+use reading::How;
+pub use reading::{Context, Reading};
 use semantic::Semantic;
 use vocabulary::LangData;
 
@@ -117,6 +120,7 @@ pub enum Outcome {
     Empty,
     Greeting,
     Thanks,
+    Acknowledgement,
     OtherLanguage,
     /// Entries ranked best first (possibly none).
     Ranked {
@@ -124,6 +128,9 @@ pub enum Outcome {
         candidates: Vec<Scored>,
         /// The question is nearer a known off-topic question than any entry's phrasing.
         off_topic: bool,
+        /// One word that is not in the first entry's own question ("cancelar",
+        /// "problema"): too little to answer with, however well it matches.
+        vague: bool,
     },
 }
 
@@ -292,42 +299,75 @@ impl Engine {
 
     /// Detects the language and ranks the entries, without deciding.
     pub fn rank(&self, question: &str, lang: Option<Lang>) -> Ranking {
-        let question = within_limit(question);
+        self.read(question, lang, None).ranking
+    }
+
+    /// Ranks `text`, a reading of `message`: small talk, emptiness and the language are
+    /// judged on the whole message, the entries on the reading.
+    fn rank_text(&self, text: &str, lang: Option<Lang>, message: &str, how: How) -> Ranking {
         let forced = lang.map(|lang| Detected {
             lang: Some(lang),
             confidence: 1.0,
         });
-        if !question.chars().any(char::is_alphanumeric) {
+        let talk = smalltalk::classify(message);
+        if !message.chars().any(char::is_alphanumeric) {
             return Ranking {
                 detected: forced.unwrap_or(Detected {
                     lang: None,
                     confidence: 0.0,
                 }),
-                outcome: Outcome::Empty,
+                outcome: match talk {
+                    Some(_) => Outcome::Acknowledgement,
+                    None => Outcome::Empty,
+                },
             };
         }
-        let detected = forced.unwrap_or_else(|| self.detector.detect(question));
-        let outcome = if let Some(talk) = smalltalk::classify(question) {
+        let detected = forced.unwrap_or_else(|| self.detector.detect(message));
+        let talk = talk.or_else(|| self.small_talk_around(message, detected.lang));
+        let outcome = if let Some(talk) = talk {
             match talk {
                 smalltalk::SmallTalk::Greeting => Outcome::Greeting,
                 smalltalk::SmallTalk::Thanks => Outcome::Thanks,
+                smalltalk::SmallTalk::Acknowledgement => Outcome::Acknowledgement,
             }
         } else {
             match detected.lang {
                 None => Outcome::OtherLanguage,
                 Some(lang) => {
-                    let embedding = self.vectors().map(|(s, _)| s.embed(question));
+                    let embedding = self.vectors().map(|(s, _)| s.embed(text));
                     let ranked =
-                        self.candidates(question, lang, detected.confidence, embedding.as_ref());
+                        self.candidates(text, lang, detected.confidence, embedding.as_ref(), how);
                     Outcome::Ranked {
                         lang,
                         candidates: ranked.ranked,
                         off_topic: ranked.off_topic,
+                        vague: ranked.vague,
                     }
                 }
             }
         };
         Ranking { detected, outcome }
+    }
+
+    /// Small talk with words around it that name nothing the FAQ talks about: "perfeito,
+    /// era só isso mesmo", but not "obrigado, e o prazo".
+    fn small_talk_around(&self, message: &str, lang: Option<Lang>) -> Option<smalltalk::SmallTalk> {
+        let (talk, rest) = smalltalk::around(message)?;
+        (!self.names_a_topic(&rest, lang)).then_some(talk)
+    }
+
+    /// Whether `text` says a word of the pages themselves (titles and answers, or a
+    /// synonym of one), in `lang` or, when not given, in either language.
+    fn names_a_topic(&self, text: &str, lang: Option<Lang>) -> bool {
+        Lang::ALL
+            .iter()
+            .filter(|&&l| lang.is_none_or(|d| d == l))
+            .any(|&l| {
+                let page = &self.langs[l.index()].page;
+                self.concepts(text, l)
+                    .iter()
+                    .any(|c| c.terms.iter().any(|(t, _)| page.contains(t)))
+            })
     }
 
     /// Ranked entries for agents: in `lang`, or the detected language, or whichever
@@ -338,7 +378,8 @@ impl Engine {
         let run = |lang: Lang| {
             (
                 lang,
-                self.candidates(query, lang, 1.0, embedding.as_ref()).ranked,
+                self.candidates(query, lang, 1.0, embedding.as_ref(), How::Whole)
+                    .ranked,
             )
         };
         match lang {
@@ -385,6 +426,7 @@ pub(crate) mod tests {
                     lang: Lang::Es,
                     candidates: vec![scored(0, first), scored(1, second)],
                     off_topic: false,
+                    vague: false,
                 },
             };
             match engine.decide(ranking) {
@@ -412,6 +454,7 @@ pub(crate) mod tests {
                     confidence,
                 }],
                 off_topic,
+                vague: false,
             },
         }
     }

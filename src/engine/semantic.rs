@@ -10,7 +10,7 @@ use crate::confidence::Features;
 use crate::lang::Lang;
 use crate::semantic::{Embedding, Encoder, Prefix};
 
-use crate::tuning::{QUESTION_CACHE, SEMANTIC_MAX_CHARS};
+use crate::tuning::{QUESTION_CACHE, SEMANTIC_MAX_CHARS, SEMANTIC_MAX_PIECES};
 
 /// The sentence encoder with the FAQ's vectors and recent questions' embeddings.
 pub(super) struct Semantic {
@@ -27,6 +27,7 @@ pub(super) struct Recent {
 
 impl Semantic {
     pub(super) fn embed(&self, question: &str) -> Embedding {
+        // The cache's key is bounded too: the pieces read come from the first characters.
         let question: String = question.chars().take(SEMANTIC_MAX_CHARS).collect();
         if let Some(v) = self
             .recent
@@ -36,7 +37,9 @@ impl Semantic {
         {
             return v;
         }
-        let v = self.encoder.embed(&question, Prefix::Query);
+        let v = self
+            .encoder
+            .embed_within(&question, Prefix::Query, SEMANTIC_MAX_PIECES);
         if let Ok(mut recent) = self.recent.lock() {
             if recent.order.len() >= QUESTION_CACHE
                 && let Some(old) = recent.order.pop_front()

@@ -31,6 +31,9 @@ pub(super) struct LangData {
     pub(super) unknown_idf: f32,
     /// Known terms: the entries' and the synonyms'.
     pub(super) vocabulary: HashSet<String>,
+    /// The terms of the page itself (titles and answers, not the alternates written for
+    /// it): the topics the FAQ talks about.
+    pub(super) page: HashSet<String>,
     /// The same as characters, for typo correction.
     pub(super) vocabulary_chars: Vec<(String, Vec<char>)>,
     /// Term → the phrasings (flat numbering over all entries) that contain it.
@@ -55,6 +58,7 @@ impl LangData {
     pub(super) fn build(faq: &LangFaq, lang: Lang, words: &mut HashSet<String>) -> LangData {
         let mut analyzer = analysis::analyzer(lang);
         let mut doc_freq: HashMap<String, u32> = HashMap::default();
+        let mut page: HashSet<String> = HashSet::default();
         let terms: Vec<EntryTerms> = faq
             .entries
             .iter()
@@ -70,6 +74,8 @@ impl LangData {
                 words.extend(analysis::words(&body));
                 let mut all: HashSet<String> =
                     analysis::terms(&mut analyzer, &body).into_iter().collect();
+                page.extend(all.iter().cloned());
+                page.extend(analysis::terms(&mut analyzer, &entry.title));
                 all.extend(questions.iter().flatten().cloned());
                 for term in &all {
                     *doc_freq.entry(term.clone()).or_default() += 1;
@@ -155,6 +161,7 @@ impl LangData {
             terms,
             doc_freq,
             vocabulary,
+            page,
             synonyms,
             analyzer,
             care: faq.care.clone(),

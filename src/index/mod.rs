@@ -328,7 +328,13 @@ fn build(sources: &Sources, index_dir: &Path, encoder: Option<&Encoder>) -> Resu
         std::fs::rename(&building, &live).map_err(|e| Error::io(&live, e))?;
         let tmp = index_dir.join(format!(".{CURRENT}-{}", nonce()));
         std::fs::write(&tmp, format!("{generation}\n")).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, index_dir.join(CURRENT)).map_err(|e| Error::io(&tmp, e))?;
+        // A `CURRENT` that is a folder (a bad copy, a hand edit) is damage like any
+        // other: replaced, not a reason to fail (a rename cannot replace a folder).
+        let current = index_dir.join(CURRENT);
+        if std::fs::symlink_metadata(&current).is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&current).map_err(|e| Error::io(&current, e))?;
+        }
+        std::fs::rename(&tmp, &current).map_err(|e| Error::io(&tmp, e))?;
         store.path = live.clone();
         Ok(store)
     });

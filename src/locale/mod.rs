@@ -29,6 +29,10 @@ pub struct Locale {
     pub small_talk: &'static str,
     /// The small-talk words that thank.
     pub thanks: &'static str,
+    /// Folded words that greet or check that someone is there ("testando", "alguém aí").
+    pub greetings: &'static str,
+    /// Folded words that acknowledge an answer ("ok", "blz", "vale").
+    pub acknowledgements: &'static str,
     /// Folded frequent words: votes for this language in the detector.
     pub detector_words: &'static str,
     pub messages: Messages,
@@ -79,13 +83,58 @@ pub fn rows<const N: usize>(list: &'static str) -> Vec<[&'static str; N]> {
         .collect()
 }
 
-/// All small-talk words of both FAQ languages and English, folded.
+/// All small-talk words of both FAQ languages and English, folded: greetings,
+/// acknowledgements, thanks and their fillers.
 pub static SMALL_TALK: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     Lang::ALL
         .iter()
-        .map(|&l| of(l).small_talk)
+        .flat_map(|&l| [of(l).small_talk, of(l).greetings, of(l).acknowledgements])
         .chain([ENGLISH_SMALL_TALK])
         .flat_map(words)
+        .collect()
+});
+
+/// The greeting and "anyone there?" words of both FAQ languages, folded.
+pub static GREETINGS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    Lang::ALL
+        .iter()
+        .flat_map(|&l| words(of(l).greetings))
+        .collect()
+});
+
+/// The words that make a message small talk whatever else it says (thanks, greetings,
+/// acknowledgements, not their fillers), folded: "muito obrigado, ajudou bastante". Stop
+/// words ("e", "de", "esta") and the weakest nods ("bom", "ah") mark nothing alone.
+pub static MARKERS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let weak: Vec<&str> = Lang::ALL
+        .iter()
+        .flat_map(|&l| words(of(l).stop_words))
+        .chain([
+            "bom", "boa", "ah", "si", "sim", "ya", "ta", "tem", "hay", "ai", "va",
+        ])
+        .collect();
+    Lang::ALL
+        .iter()
+        .flat_map(|&l| [of(l).thanks, of(l).greetings, of(l).acknowledgements])
+        .flat_map(words)
+        .chain(words(ENGLISH_THANKS))
+        .filter(|w| !weak.contains(w))
+        .collect()
+});
+
+/// Words that ask, folded: small talk around one of them is a question ("gracias, y
+/// cuánto dura").
+pub const QUESTION_WORDS: &[&str] = &[
+    "que", "qual", "quais", "quando", "quanto", "quanta", "quantos", "como", "onde", "quem",
+    "porque", "pq", "cual", "cuales", "cuando", "cuanto", "cuanta", "cuantos", "donde", "quien",
+    "porque", "xq", "q", "oq",
+];
+
+/// The acknowledging words of both FAQ languages, folded.
+pub static ACKNOWLEDGEMENTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    Lang::ALL
+        .iter()
+        .flat_map(|&l| words(of(l).acknowledgements))
         .collect()
 });
 
@@ -104,9 +153,13 @@ pub struct Messages {
     pub did_you_mean: &'static str,
     /// The answer to thanks.
     pub thanks: &'static str,
+    /// The answer to "ok", "👍", "kkkk": a nod, and the door left open.
+    pub acknowledgement: &'static str,
     /// Opens the choices offered when no entry is sure enough.
     pub clarify: &'static str,
     pub not_sure: &'static str,
+    /// After one word that could be about several things: asks for a bit more.
+    pub vague: &'static str,
     pub out_of_scope: &'static str,
     pub greeting: &'static str,
     pub empty: &'static str,
@@ -147,6 +200,8 @@ mod tests {
             for (name, list) in [
                 ("small-talk", l.small_talk),
                 ("thanks", l.thanks),
+                ("greetings", l.greetings),
+                ("acknowledgements", l.acknowledgements),
                 ("detector-words", l.detector_words),
             ] {
                 for word in words(list) {

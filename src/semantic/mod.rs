@@ -133,7 +133,19 @@ impl Encoder {
 
     /// The embedding of `text` in the role `prefix`.
     pub fn embed(&self, text: &str, prefix: Prefix) -> Embedding {
-        let content = self.tokenize(text, prefix);
+        self.embed_pieces(&self.tokenize(text, prefix))
+    }
+
+    /// The embedding of the first `max_pieces` pieces of `text` (the prefix included):
+    /// the encoder's time grows with the pieces it reads, so a caller that must answer in
+    /// bounded time bounds them.
+    pub fn embed_within(&self, text: &str, prefix: Prefix, max_pieces: usize) -> Embedding {
+        let mut pieces = self.tokenize(text, prefix);
+        pieces.truncate(max_pieces.max(1));
+        self.embed_pieces(&pieces)
+    }
+
+    fn embed_pieces(&self, content: &[TokenId]) -> Embedding {
         let h = self.dim();
         let window = self.file.hyper.max_positions - 2;
         let mut sum = vec![0.0f32; h];

@@ -11,12 +11,16 @@ pub(super) const LOCALE: Locale = Locale {
     opening: Some(("que", "qué")),
     small_talk: include_str!("small-talk.txt"),
     thanks: include_str!("thanks.txt"),
+    greetings: include_str!("greetings.txt"),
+    acknowledgements: include_str!("acknowledgements.txt"),
     detector_words: include_str!("detector-words.txt"),
     messages: Messages {
         did_you_mean: "¿Quisiste decir…?",
         thanks: "¡De nada! Si tienes otra pregunta sobre la actualización, escríbeme.",
+        acknowledgement: "👍 Si tienes alguna otra pregunta sobre la actualización, escríbeme.",
         clarify: "No estoy seguro de lo que buscas. ¿Es sobre alguno de estos?",
         not_sure: "No estoy seguro de haber entendido tu pregunta.",
+        vague: "¿Puedes contarme un poco más sobre tu duda? Por ejemplo: \"¿la actualización es obligatoria?\" o \"¿cuánto tiempo se detienen los envíos?\"",
         out_of_scope: "Esa pregunta no está cubierta por las preguntas frecuentes sobre la \
                    actualización de la infraestructura de envío de correo electrónico.",
         greeting: "¡Hola! Pregunta lo que quieras sobre la actualización de la \

@@ -11,12 +11,16 @@ pub(super) const LOCALE: Locale = Locale {
     opening: None,
     small_talk: include_str!("small-talk.txt"),
     thanks: include_str!("thanks.txt"),
+    greetings: include_str!("greetings.txt"),
+    acknowledgements: include_str!("acknowledgements.txt"),
     detector_words: include_str!("detector-words.txt"),
     messages: Messages {
         did_you_mean: "Você quis dizer…",
         thanks: "De nada! Se tiver outra pergunta sobre a atualização, é só escrever.",
+        acknowledgement: "👍 Se tiver mais alguma pergunta sobre a atualização, é só escrever.",
         clarify: "Não tenho certeza do que você procura. É sobre um destes?",
         not_sure: "Não tenho certeza de ter entendido a sua pergunta.",
+        vague: "Pode me dizer um pouco mais sobre a sua dúvida? Por exemplo: \"a atualização é obrigatória?\" ou \"quanto tempo os envios ficam parados?\"",
         out_of_scope: "Essa pergunta não está coberta pelas perguntas frequentes sobre a \
                    atualização da infraestrutura de envio de email.",
         greeting: "Olá! Pergunte o que quiser sobre a atualização da infraestrutura de \
