@@ -22,7 +22,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::analysis;
 use crate::lang::{Detected, Lang};
 use crate::locale;
-use crate::tuning::{FAQ_WORD, FAQ_WORDS_MAX, NGRAM_VOTE, SHORT_MESSAGE, WHICHLANG, WORD_VOTE};
+use crate::tuning::{
+    FAQ_WORD, FAQ_WORDS_MAX, GALICIAN_WORD, GALICIAN_X, NGRAM_VOTE, SHORT_MESSAGE, WHICHLANG,
+    WORD_VOTE,
+};
 
 mod frequencies;
 mod ngrams;
@@ -82,11 +85,14 @@ enum Cand {
     It,
     De,
     Ca,
+    /// Galician: between Portuguese and Spanish, which none of the statistical votes
+    /// knows; only its own words tell it.
+    Gl,
     /// Any other language (non-Latin scripts, whichlang's other languages).
     Xx,
 }
 
-const CANDS: usize = 8;
+const CANDS: usize = 9;
 
 /// The detector words of every language it tells apart.
 fn word_lists() -> impl Iterator<Item = (Cand, &'static str)> {
@@ -108,6 +114,7 @@ impl Cand {
             "it" => Cand::It,
             "de" => Cand::De,
             "ca" => Cand::Ca,
+            "gl" => Cand::Gl,
             _ => Cand::Xx,
         }
     }
@@ -148,6 +155,12 @@ const SUFFIXES: &[(&str, Cand, f32)] = &[
 /// Whole words that folding would confuse: `é` (Portuguese "is") folds to `e` ("and").
 const RAW_WORDS: &[(&str, Cand, f32)] = &[
     ("é", Cand::Pt, 1.5),
+    // Galician accents where Portuguese has none (mais, tua, sua, minha) and its "not".
+    ("máis", Cand::Gl, 2.0),
+    ("túa", Cand::Gl, 2.0),
+    ("súa", Cand::Gl, 2.0),
+    ("miña", Cand::Gl, 2.0),
+    ("non", Cand::Gl, 1.5),
     ("è", Cand::It, 1.5),
     ("és", Cand::Ca, 1.5),
     ("què", Cand::Ca, 1.5),
@@ -296,13 +309,28 @@ impl Detector {
             if let Some(cands) = self.words.get(folded.as_str()) {
                 let share = 1.0 / cands.len() as f32;
                 for cand in cands {
-                    scores[*cand as usize] += share;
+                    // Galician words are those Portuguese and Spanish do not use: each
+                    // must outweigh the statistical votes, which read Galician as one of
+                    // them.
+                    scores[*cand as usize] += match cand {
+                        Cand::Gl => GALICIAN_WORD,
+                        _ => share,
+                    };
                 }
             }
             for &(suffix, cand, weight) in SUFFIXES {
                 if folded.len() > suffix.len() + 2 && folded.ends_with(suffix) {
                     scores[cand as usize] += weight;
                 }
+            }
+            // Galician writes the sound of "sh" as an x before a vowel at the head of
+            // everyday words (xa, xente, xanela, xestión); no frequent Portuguese or
+            // Spanish word starts so.
+            if folded.len() >= 3
+                && folded.starts_with('x')
+                && folded[1..].starts_with(['a', 'e', 'i', 'o', 'u'])
+            {
+                scores[Cand::Gl as usize] += GALICIAN_X;
             }
             words += 1;
             if self.faq_only[0].contains(&folded) {

@@ -90,6 +90,12 @@ pub const FAQ_WORDS_MAX: f32 = 0.8;
 pub const SHORT_MESSAGE: usize = 3;
 /// Weight of whichlang's vote.
 pub const WHICHLANG: f32 = 0.6;
+/// Weight of one Galician word (src/locale/gl/): more than the word vote gives Portuguese
+/// or Spanish for a message, so that two such words make it Galician, which faqbot hands
+/// off as another language.
+pub const GALICIAN_WORD: f32 = 4.0;
+/// Weight of a word opening with x and a vowel (xente, xestión): Galician's spelling.
+pub const GALICIAN_X: f32 = 1.5;
 /// Weight of the character n-gram vote, spread over the languages by its posterior. A
 /// weight growing with the message's length read more Catalan as other, but more
 /// Portuguese and Spanish chat as other too (README, "Language detection").

@@ -2,7 +2,7 @@
 //! drops, keeps and writes out, its small talk, its words for the language detector, and
 //! the phrases a customer reads. Lists are plain text files (`#` starts a comment) read with
 //! `include_str!`, so adding a language, or a word, touches that language's folder only.
-//! Languages without FAQ pages (en, fr, it, de, ca) have only detector words.
+//! Languages without FAQ pages (en, fr, it, de, ca, gl) have only detector words.
 
 use std::sync::LazyLock;
 
@@ -47,12 +47,13 @@ pub fn of(lang: Lang) -> &'static Locale {
 }
 
 /// Detector words of the languages the detector tells apart from the FAQ's, by code.
-pub const OTHER_DETECTOR_WORDS: [(&str, &str); 5] = [
+pub const OTHER_DETECTOR_WORDS: [(&str, &str); 6] = [
     ("en", include_str!("en/detector-words.txt")),
     ("fr", include_str!("fr/detector-words.txt")),
     ("it", include_str!("it/detector-words.txt")),
     ("de", include_str!("de/detector-words.txt")),
     ("ca", include_str!("ca/detector-words.txt")),
+    ("gl", include_str!("gl/detector-words.txt")),
 ];
 
 /// English small talk: customers of both pages greet and thank in it too.
