@@ -108,7 +108,7 @@ fn is_pictograph(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{SmallTalk, classify};
+    use super::{SmallTalk, around, classify};
 
     #[test]
     fn thanks_greetings_and_acknowledgements_are_told_apart() {
@@ -116,11 +116,22 @@ mod tests {
             "valeu, obrigado pela ajuda",
             "obrigado!",
             "gracias",
-            "muchas gracias por tu ayuda",
+            "muchas gracias",
             "valeu 👍",
         ] {
             assert_eq!(classify(text), Some(SmallTalk::Thanks), "{text}");
         }
+        // With other words around it, the engine judges whether they name a topic.
+        assert_eq!(
+            around("muchas gracias por tu ayuda"),
+            Some((SmallTalk::Thanks, "muchas por tu ayuda".to_string()))
+        );
+        assert_eq!(
+            around("gracias, ¿y el plazo?"),
+            None,
+            "a question mark asks"
+        );
+        assert_eq!(around("ok, e quando"), None, "a question word asks");
         for text in [
             "Oi!",
             "bom dia",
