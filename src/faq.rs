@@ -313,11 +313,17 @@ impl Sources {
         })
     }
 
-    /// A stable hash of the format version and every source file's name and bytes.
+    /// A stable hash of the format version, the analyzer's word lists and every source
+    /// file's name and bytes: an edited stop-word list rebuilds the index like an edited
+    /// page does (two builds sharing an index folder never serve each other's terms).
     pub fn fingerprint(&self) -> String {
         let mut hash = Fnv::default();
         hash.write(&FORMAT_VERSION.to_le_bytes());
         hash.write(env!("CARGO_PKG_VERSION").as_bytes());
+        for list in crate::locale::analysis_lists() {
+            hash.write(&(list.len() as u64).to_le_bytes());
+            hash.write(list.as_bytes());
+        }
         for file in &self.files {
             for part in [file.name.as_bytes(), file.text.as_bytes()] {
                 hash.write(&(part.len() as u64).to_le_bytes());

@@ -125,18 +125,21 @@ impl Summary {
 impl fmt::Display for Summary {
     /// One line: right, one tap, wrong, out of scope answered, small talk.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct = |n, d| 100.0 * ratio(n, d);
+        // A share of nothing is shown as "-", not as a perfect score.
+        let pct = |n: usize, d: usize| {
+            if d == 0 {
+                "    -".to_string()
+            } else {
+                format!("{:>5.1}%", 100.0 * n as f64 / d as f64)
+            }
+        };
         write!(
             f,
-            "{:>4} lines  right {:>5.1}%  one tap {:>5.1}%  wrong {:>4.1}%  out of scope answered {}/{}",
+            "{:>4} lines  right {}  one tap {}  wrong {}  out of scope answered {}/{}",
             self.questions,
             pct(self.answered_right, self.in_scope),
             pct(self.one_tap, self.in_scope),
-            if self.answered == 0 {
-                0.0
-            } else {
-                pct(self.answered_wrong, self.answered)
-            },
+            pct(self.answered_wrong, self.answered),
             self.out_of_scope_answered,
             self.out_of_scope,
         )?;

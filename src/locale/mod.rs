@@ -61,6 +61,27 @@ pub const ENGLISH_SMALL_TALK: &str = include_str!("en/small-talk.txt");
 /// The English words of it that thank.
 pub const ENGLISH_THANKS: &str = include_str!("en/thanks.txt");
 
+/// Every list the analyzer reads, in a fixed order: an index analyzed with other lists
+/// than this build's is not served (its fingerprint says so).
+pub fn analysis_lists() -> Vec<&'static str> {
+    Lang::ALL
+        .iter()
+        .flat_map(|&lang| {
+            let l = of(lang);
+            let (from, to) = l.opening.unwrap_or(("", ""));
+            [
+                l.stop_words,
+                l.chat_stop_words,
+                l.kept_words,
+                l.shorthands,
+                l.question_pairs,
+                from,
+                to,
+            ]
+        })
+        .collect()
+}
+
 /// The lines of a list without comments and blank lines.
 pub fn lines(list: &'static str) -> impl Iterator<Item = &'static str> {
     list.lines()
