@@ -1,9 +1,10 @@
 //! Question corpora and the accuracy report `faqbot eval` prints and the tests check.
 //!
 //! `corpus` reads the files (single questions and dialogues), this file runs them through
-//! the engine as the bot would read them, and `report` adds the outcomes up: accuracy,
-//! hand-offs, small talk, calibration, and the same figures per file, per message length
-//! and per dialogue turn.
+//! the engine as the bot would read them, `report` adds the outcomes up (accuracy,
+//! hand-offs, small talk) and prints them, `slices` holds the same figures per file, per
+//! message length and per dialogue turn and the calibration bands, and `json` writes it all
+//! for scripts.
 
 use crate::confidence::Features;
 use crate::engine::{Context, Engine, Outcome, Ranking, Scored, Settings};
@@ -11,10 +12,13 @@ use crate::lang::Lang;
 use crate::reply::Reply;
 
 mod corpus;
+mod json;
 mod report;
+mod slices;
 
 pub use corpus::{Expected, Question, Turn, load, load_all, load_from};
-pub use report::{Band, Report, Summary};
+pub use report::Report;
+pub use slices::{Band, LENGTHS, Summary};
 
 impl Question {
     fn accepts(&self, scored: &Scored) -> bool {
