@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Context, Engine, Reading};
 use crate::faq::{Entry, EntryId};
 use crate::lang::Lang;
+use crate::mask::mask_personal_data;
 use crate::reply::Reply;
 use crate::tuning;
-use crate::unanswered::mask_personal_data;
 
 /// Entries put before the customer to choose from ("did you mean", or a clarifying question),
 /// in the language they were shown in: typing `2` picks the second.

@@ -276,6 +276,68 @@ pub(crate) fn compute(faq: &Faq, encoder: &Encoder) -> Vectors {
     vectors
 }
 
+/// Embeds questions (up to [`SEMANTIC_MAX_PIECES`] pieces each) through the cache beside the
+/// model, on every core: a re-run over a grown log embeds only its new lines.
+pub(crate) fn embed_cached(encoder: &Encoder, texts: &[&str]) -> Vec<Embedding> {
+    use crate::tuning::SEMANTIC_MAX_PIECES;
+    let mut cache = Cache::load(encoder);
+    let missing: Vec<&str> = {
+        let mut seen = std::collections::HashSet::new();
+        texts
+            .iter()
+            .copied()
+            .filter(|t| !cache.vectors.contains_key(&(Prefix::Query, t.to_string())))
+            .filter(|t| seen.insert(*t))
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    if !missing.is_empty() {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let chunk = missing.len().div_ceil(threads);
+        let fresh: Vec<(String, Embedding)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = missing
+                .chunks(chunk)
+                .map(|texts| {
+                    scope.spawn(move || {
+                        texts
+                            .iter()
+                            .map(|t| {
+                                let v = encoder.embed_within(t, Prefix::Query, SEMANTIC_MAX_PIECES);
+                                (t.to_string(), v)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        for (text, v) in fresh {
+            cache.vectors.insert((Prefix::Query, text), v);
+        }
+        cache.save();
+    }
+    tracing::info!(
+        embedded = missing.len(),
+        cached = texts.len() - missing.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "questions embedded"
+    );
+    texts
+        .iter()
+        .map(|t| {
+            cache
+                .vectors
+                .get(&(Prefix::Query, t.to_string()))
+                .cloned()
+                // Only a worker that panicked leaves one out: embed it here.
+                .unwrap_or_else(|| encoder.embed_within(t, Prefix::Query, SEMANTIC_MAX_PIECES))
+        })
+        .collect()
+}
+
 fn write_vectors(out: &mut Vec<u8>, v: &Embedding) {
     for x in v.as_slice() {
         out.extend_from_slice(&x.to_le_bytes());

@@ -26,7 +26,8 @@
 //! - [`render`] writes entries and replies for people (the walk over blocks, plain text,
 //!   the phrases of each language);
 //! - [`bot`] is the Telegram bot (teloxide), handed its `Bot` and a shutdown future;
-//! - [`unanswered`] logs the questions handed off, masked, for agents to review;
+//! - [`log`] writes what the bot did and what customers thought of it, masked ([`mask`]),
+//!   and reads it back: `review` groups what it failed by meaning, `stats` counts per entry;
 //! - the `faqbot` binary is the command line.
 //!
 //! ```no_run
@@ -54,13 +55,14 @@ mod index;
 pub mod lang;
 pub mod live;
 pub mod locale;
+pub mod log;
 mod markdown;
+pub mod mask;
 pub mod render;
 pub mod reply;
 pub mod semantic;
 mod smalltalk;
 pub mod tuning;
-pub mod unanswered;
 
 pub use engine::{Context, Engine, Matcher, Outcome, Ranking, Reading, Scored, Settings};
 pub use error::{Error, Result};

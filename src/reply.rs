@@ -114,7 +114,7 @@ impl Reason {
     }
 
     /// Stable snake_case name, for logs and JSON.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Reason::Empty => "empty",
             Reason::Greeting => "greeting",

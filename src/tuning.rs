@@ -189,3 +189,12 @@ pub const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one read or write of the store may take once running: a hung store costs the
 /// chat's state after this, not the reply.
 pub const STORE_CALL_TIMEOUT: Duration = Duration::from_secs(2);
+/// `faqbot review`: a question joins a group when its cosine with the group's centre is at
+/// least this (e5 vectors of unrelated questions of this domain sit near 0.8). Fitted on
+/// the failures of the training corpora (chat3, dialog1): see the README.
+pub const REVIEW_JOIN: f32 = 0.9;
+/// `faqbot review`: questions shown per group.
+pub const REVIEW_SHOWN: usize = 5;
+/// `faqbot review`: a group's likeliest entry is suggested when the entry classifier gives
+/// its centre at least this probability; below, "no entry fits".
+pub const REVIEW_SUGGEST: f32 = 0.3;

@@ -376,11 +376,11 @@ async fn a_502_from_a_proxy_is_retried_and_delivered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn escalations_are_logged_masked_and_reviewed() {
+async fn replies_are_logged_masked_and_reviewed() {
     let scratch = tempfile::tempdir().unwrap();
-    let log = scratch.path().join("unanswered.jsonl");
+    let log = scratch.path().join("faqbot.jsonl");
     let bot = Running::start(Options {
-        unanswered: Some(log.clone()),
+        log: Some(log.clone()),
         ..Options::default()
     })
     .await;
@@ -390,6 +390,9 @@ async fn escalations_are_logged_masked_and_reviewed() {
         "meu email é ana@empresa.com e o preço?",
     ));
     bot.server.wait_for("sendMessage", 1, to_chat(111)).await;
+    bot.server
+        .push(private_text(111, "pt-br", "a atualização é obrigatória?"));
+    bot.server.wait_for("sendMessage", 2, to_chat(111)).await;
     bot.stop().await;
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -399,22 +402,40 @@ async fn escalations_are_logged_masked_and_reviewed() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "customers' words are for the owner only");
-    let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
-    assert_eq!(line["lang"], "pt");
-    let review = faqbot::unanswered::review(&log).unwrap().report;
-    assert!(review.contains("[email]"), "{review}");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        (&lines[0]["kind"], &lines[0]["lang"]),
+        (&Value::from("handoff"), &Value::from("pt"))
+    );
+    assert_eq!(lines[1]["kind"], "answer", "{text}");
+    assert!(
+        lines[1]["entry"].as_str().unwrap().ends_with("/aws-faq-1"),
+        "{text}"
+    );
+    let review = |log: &std::path::Path| {
+        let read = faqbot::log::read(&[log]).unwrap();
+        let groups = faqbot::log::review::review(&read.lines, None);
+        (faqbot::log::review::report(&groups), read.skipped)
+    };
+    let (report, _) = review(&log);
+    assert!(report.contains("[email]"), "{report}");
+    assert!(!report.contains("obrigatória"), "answered: {report}");
 
     // A line cut short (a crash mid-write) is reported; the rest is still reviewed.
     let mut text = std::fs::read_to_string(&log).unwrap();
-    let lines = text.lines().count();
+    let count = text.lines().count();
     text.push_str("{\"time\": \"2026-");
     std::fs::write(&log, text).unwrap();
-    let review = faqbot::unanswered::review(&log).unwrap();
-    assert!(review.report.contains("[email]"), "{review:?}");
-    assert_eq!(review.skipped.len(), 1, "{review:?}");
+    let (report, skipped) = review(&log);
+    assert!(report.contains("[email]"), "{report}");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(
-        review.skipped[0].contains(&format!("unanswered.jsonl:{}:", lines + 1)),
-        "{review:?}"
+        skipped[0].contains(&format!("faqbot.jsonl:{}:", count + 1)),
+        "{skipped:?}"
     );
 }
 
@@ -749,19 +770,18 @@ async fn a_refused_token_stops_the_bot_with_an_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unwritable_unanswered_log_is_an_error_at_start() {
+async fn an_unwritable_log_is_an_error_at_start() {
     let server = FakeTelegram::start().await;
     let telegram = Bot::new(TOKEN).set_api_url(server.url().parse().unwrap());
     let options = Options {
-        unanswered: Some("/nonexistent-folder/unanswered.jsonl".into()),
+        log: Some("/nonexistent-folder/faqbot.jsonl".into()),
         ..Options::default()
     };
     let result = run_until_it_fails(telegram, options).await;
     match result {
-        Err(e @ bot::RunError::Unanswered { .. }) => {
+        Err(e @ bot::RunError::Log { .. }) => {
             assert!(
-                e.to_string()
-                    .contains("/nonexistent-folder/unanswered.jsonl"),
+                e.to_string().contains("/nonexistent-folder/faqbot.jsonl"),
                 "{e}"
             )
         }

@@ -18,10 +18,11 @@ use super::{ChatDialogue, ChatState, FaqBot, HandlerResult};
 use crate::conversation::{LangCommand, Pick, setting_name};
 use crate::lang::Lang;
 use crate::live::Live;
+use crate::log::{Event, Log};
+use crate::mask::mask_personal_data;
 use crate::render;
 use crate::reply::{Escalation, Reply};
 use crate::tuning;
-use crate::unanswered::{UnansweredLog, mask_personal_data};
 
 /// In groups the bot speaks only when mentioned, replied to, or given a command that is not
 /// addressed to another bot (`/start@other_bot` is that bot's).
@@ -116,7 +117,7 @@ pub(super) async fn question(
     msg: Message,
     me: Me,
     live: Arc<Live>,
-    log: Arc<UnansweredLog>,
+    log: Arc<Log>,
     dialogue: ChatDialogue,
 ) -> HandlerResult {
     let started = Instant::now();
@@ -130,6 +131,11 @@ pub(super) async fn question(
     match state.talk.pick(&engine, raw) {
         Some(Pick::Entry(entry)) => {
             replies.entry(msg.chat.id, &entry).await?;
+            log.record(Event::Picked {
+                lang: entry.lang.code().to_string(),
+                entry: entry.id.to_string(),
+                question: None,
+            });
             state.answered(update.id.0);
             dialogue.update(state).await?;
             tracing::info!(
@@ -195,13 +201,16 @@ pub(super) async fn question(
                 .await?;
         }
         Reply::Escalation(escalation) => {
-            if !escalation.reason.is_small_talk() {
-                log.record(&text, reading.read_as.as_deref(), escalation);
-            }
             let (text, keyboard) = escalation_message(escalation, chat_lang(&state, &msg));
             replies.html(msg.chat.id, &text, keyboard).await?;
         }
     }
+    log.record(Event::of_reply(
+        &text,
+        reading.read_as.as_deref(),
+        &reply,
+        None,
+    ));
     // Saved once the reply is out, so that the id marks a reply that went out.
     state.talk.replied(&text, &reading, &reply, now);
     state.answered(update.id.0);
@@ -258,6 +267,7 @@ pub(super) async fn alternative_chosen(
     replies: Replies,
     q: CallbackQuery,
     live: Arc<Live>,
+    log: Arc<Log>,
 ) -> HandlerResult {
     let engine = live.engine();
     let started = Instant::now();
@@ -273,6 +283,11 @@ pub(super) async fn alternative_chosen(
     let chat = q.regular_message().map(|m| m.chat.id);
     if let (Some(entry), Some(chat)) = (chosen, chat) {
         replies.entry(chat, &entry).await?;
+        log.record(Event::Picked {
+            lang: entry.lang.code().to_string(),
+            entry: entry.id.to_string(),
+            question: None,
+        });
         // What a customer taps is the best evidence of what they meant.
         tracing::info!(
             update = "callback",

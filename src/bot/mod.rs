@@ -35,8 +35,8 @@ mod webhook;
 
 use crate::conversation::Conversation;
 use crate::live::Live;
+use crate::log::Log;
 use crate::tuning;
-use crate::unanswered::UnansweredLog;
 
 /// The bot as handlers see it: every outgoing request goes through Telegram's rate limits.
 pub type FaqBot = Throttle<Bot>;
@@ -72,8 +72,8 @@ impl ChatState {
 pub enum RunError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("cannot open the unanswered log {}", path.display())]
-    Unanswered {
+    #[error("cannot open the log {}", path.display())]
+    Log {
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
@@ -96,8 +96,9 @@ pub enum RunError {
 /// Options of a bot run.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Where escalated questions are appended, one JSON line each.
-    pub unanswered: Option<std::path::PathBuf>,
+    /// Where every reply, choice picked and vote is appended, one JSON line each
+    /// ([`crate::log`]).
+    pub log: Option<std::path::PathBuf>,
     /// Receive updates on a webhook instead of long polling.
     pub webhook: Option<Webhook>,
     /// Where per-chat state lives.
@@ -113,7 +114,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            unanswered: None,
+            log: None,
             webhook: None,
             storage: StorageKind::Memory,
             limits: Limits::default(),
@@ -136,8 +137,8 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let log = Arc::new(
-        UnansweredLog::new(options.unanswered.clone()).map_err(|source| RunError::Unanswered {
-            path: options.unanswered.clone().unwrap_or_default(),
+        Log::new(options.log.clone()).map_err(|source| RunError::Log {
+            path: options.log.clone().unwrap_or_default(),
             source,
         })?,
     );

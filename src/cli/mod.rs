@@ -10,6 +10,7 @@ use faqbot::{Engine, Lang, Settings};
 
 mod chat;
 mod corpus;
+mod learning;
 mod output;
 mod paths;
 #[cfg(feature = "telegram")]
@@ -20,7 +21,8 @@ mod telegram;
 #[command(
     name = "faqbot",
     version,
-    after_help = "Examples:\n  faqbot ask \"A atualização é obrigatória?\"\n  faqbot search reagendar --lang pt\n  faqbot chat\n  faqbot eval tests/questions/pt.tsv --min-accuracy 0.8\n  TELOXIDE_TOKEN=… faqbot bot --unanswered unanswered.jsonl"
+    after_help = "Examples:\n  faqbot ask \"A atualização é obrigatória?\"\n  faqbot search reagendar --lang pt\n  faqbot chat\n  faqbot eval tests/questions/pt.tsv --min-accuracy 0.8\n  TELOXIDE_TOKEN=… faqbot bot --log faqbot.jsonl
+  faqbot review faqbot.jsonl"
 )]
 struct Cli {
     /// Folder of FAQ pages: faq/<lang>/*.md. Default: ./faq if there is one, else the FAQ
@@ -126,12 +128,13 @@ enum Command {
     #[cfg(feature = "telegram")]
     /// Run the Telegram bot (long polling unless --webhook-url). Reads TELOXIDE_TOKEN and TELOXIDE_API_URL.
     #[command(
-        after_help = "Examples:\n  TELOXIDE_TOKEN=… faqbot bot --unanswered unanswered.jsonl\n  faqbot bot --webhook-url https://bot.example.com/hook --listen 127.0.0.1:8443 --storage redis://127.0.0.1/2"
+        after_help = "Examples:\n  TELOXIDE_TOKEN=… faqbot bot --log faqbot.jsonl\n  faqbot bot --webhook-url https://bot.example.com/hook --listen 127.0.0.1:8443 --storage redis://127.0.0.1/2"
     )]
     Bot {
-        /// Append every escalated question to this file, one JSON line each.
-        #[arg(long)]
-        unanswered: Option<PathBuf>,
+        /// Append every reply, choice picked and vote to this file, one JSON line each
+        /// (masked; read by `review` and `stats`).
+        #[arg(long, alias = "unanswered", value_name = "FILE")]
+        log: Option<PathBuf>,
         /// Webhook mode: the public HTTPS URL Telegram posts updates to.
         #[arg(long, requires = "listen")]
         webhook_url: Option<url::Url>,
@@ -153,11 +156,28 @@ enum Command {
         #[command(flatten)]
         answering: Answering,
     },
-    /// Group an unanswered-questions log by language and best candidate, most frequent first.
-    #[command(after_help = "Example:\n  faqbot review unanswered.jsonl")]
+    /// Group the questions the bot failed by meaning, per language, biggest group first,
+    /// each with the entry it likely belongs to.
+    #[command(
+        after_help = "Examples:\n  faqbot review faqbot.jsonl\n  faqbot review replica1.jsonl replica2.jsonl --json"
+    )]
     Review {
-        /// The log `faqbot bot --unanswered` writes.
-        file: PathBuf,
+        /// The logs `faqbot bot --log` writes (one per replica).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line per group.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count per entry and language: asked, answered, offered, picked, 👍, 👎.
+    #[command(after_help = "Example:\n  faqbot stats faqbot.jsonl --json")]
+    Stats {
+        /// The logs `faqbot bot --log` writes (one per replica).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line per entry, then the overall figures.
+        #[arg(long)]
+        json: bool,
     },
     #[cfg(feature = "telegram")]
     /// Register, remove or show the bot's webhook with Telegram. A stopping bot never
@@ -289,7 +309,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Calibrate { files, report } => corpus::calibrate(open()?, &files, &report),
         #[cfg(feature = "telegram")]
         Command::Bot {
-            unanswered,
+            log,
             webhook_url,
             listen,
             webhook_secret,
@@ -310,25 +330,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 reopen,
                 &paths.faq,
                 faqbot::bot::Options {
-                    unanswered,
+                    log,
                     webhook,
                     storage,
                     ..faqbot::bot::Options::default()
                 },
             )
         }
-        Command::Review { file } => {
-            let review = faqbot::unanswered::review(&file).context("cannot review the log")?;
-            std::io::Write::write_all(&mut std::io::stdout().lock(), review.report.as_bytes())?;
-            for line in &review.skipped {
-                eprintln!("faqbot: warning: skipped, not a log entry: {line}");
-            }
-            // Lines, none of them an entry: not a log, or the wrong file.
-            if review.entries == 0 && !review.skipped.is_empty() {
-                return Ok(ExitCode::FAILURE);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Review { files, json } => learning::review(&open()?, &files, json),
+        Command::Stats { files, json } => learning::stats(&files, json),
         Command::Model(ModelCommand::Fetch) => unreachable!("handled before opening the engine"),
         #[cfg(feature = "telegram")]
         Command::Webhook(_) => unreachable!("handled before opening the engine"),

@@ -20,7 +20,7 @@ pub fn ask(
         let reading = engine.read(question, lang, None);
         let read_as = reading.read_as.clone();
         let reply = engine.decide(reading.ranking);
-        tracing::debug!(question = %faqbot::unanswered::mask_personal_data(question), "asked");
+        tracing::debug!(question = %faqbot::mask::mask_personal_data(question), "asked");
         if json {
             let value = reply_json(question, read_as.as_deref(), &reply, engine.matcher());
             writeln!(out, "{value}")?;

@@ -87,6 +87,26 @@ impl SemanticSignals {
 }
 
 impl Engine {
+    /// Embeds questions through the cache beside the model, so that a re-run embeds only
+    /// new text; `None` without an encoder.
+    pub fn embed_questions(&self, texts: &[&str]) -> Option<Vec<Embedding>> {
+        let semantic = self.semantic.as_ref()?;
+        Some(crate::embed::embed_cached(&semantic.encoder, texts))
+    }
+
+    /// The entry the classifier finds likeliest for `v`, with its probability; `None`
+    /// when "none of them" is likelier, or without an encoder.
+    pub fn likeliest_entry(&self, v: &Embedding) -> Option<(crate::faq::EntryId, f32)> {
+        let (_, vectors) = self.vectors()?;
+        let probabilities = vectors.classifier.probabilities(v);
+        let (k, &p) = probabilities
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        // The last class is "none".
+        self.classes.get(k).map(|id| (id.clone(), p))
+    }
+
     /// The question's cosine with every entry's phrasings (both languages: the ids are
     /// shared) and with the off-topic phrasings; `None` without an encoder.
     pub(super) fn semantic_signals(&self, lang: Lang, q: &Embedding) -> Option<SemanticSignals> {
