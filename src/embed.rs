@@ -166,6 +166,26 @@ impl Classifier {
         self.softmax_scaled(&x)
     }
 
+    /// `q` less the phrasings' mean, normalized: the part of a vector that tells questions
+    /// of this domain apart. `q` itself before training.
+    pub fn centred(&self, q: &Embedding) -> Embedding {
+        if q.as_slice().len() != self.mean.len() {
+            return q.clone();
+        }
+        let x: Vec<f32> = q
+            .as_slice()
+            .iter()
+            .zip(&self.mean)
+            .map(|(x, m)| x - m)
+            .collect();
+        let norm = x.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            Embedding::from_normalized(x.iter().map(|x| x / norm).collect())
+        } else {
+            q.clone()
+        }
+    }
+
     fn examples<'v>(faq: &Faq, langs: &'v [LangVectors; 2]) -> Vec<(&'v Embedding, usize)> {
         let classes = classes(faq);
         let none = classes.len();

@@ -190,11 +190,13 @@ pub const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// chat's state after this, not the reply.
 pub const STORE_CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// `faqbot review`: a question joins a group when its cosine with the group's centre is at
-/// least this (e5 vectors of unrelated questions of this domain sit near 0.8). Fitted on
-/// the failures of the training corpora (chat3, dialog1): see the README.
-pub const REVIEW_JOIN: f32 = 0.9;
+/// least this, in the space of [`crate::log::review::group`]. Fitted with
+/// `cargo bench --bench review` on the failures of the training corpora (chat3, dialog1).
+pub const REVIEW_JOIN: f32 = 0.6;
+/// `faqbot review`: the weight of the best candidate beside the question's meaning.
+pub const REVIEW_CANDIDATE: f32 = 0.5;
 /// `faqbot review`: questions shown per group.
 pub const REVIEW_SHOWN: usize = 5;
-/// `faqbot review`: a group's likeliest entry is suggested when the entry classifier gives
-/// its centre at least this probability; below, "no entry fits".
-pub const REVIEW_SUGGEST: f32 = 0.3;
+/// `faqbot review`: a group's shared best candidate is suggested when their mean
+/// confidence in it is at least this; below, "no entry fits".
+pub const REVIEW_SUGGEST: f32 = 0.2;

@@ -94,6 +94,22 @@ impl Engine {
         Some(crate::embed::embed_cached(&semantic.encoder, texts))
     }
 
+    /// `v` less the FAQ phrasings' mean, normalized: cosines between such vectors tell
+    /// this domain's questions apart (raw e5 vectors of unrelated questions of one domain
+    /// sit near 0.8). `v` itself without an encoder.
+    pub fn centred(&self, v: &Embedding) -> Embedding {
+        self.vectors()
+            .map_or_else(|| v.clone(), |(_, vectors)| vectors.classifier.centred(v))
+    }
+
+    /// The classifier's probability per class (the entries, then "none"), empty without
+    /// an encoder.
+    pub fn class_probabilities(&self, v: &Embedding) -> Vec<f32> {
+        self.vectors()
+            .map(|(_, vectors)| vectors.classifier.probabilities(v))
+            .unwrap_or_default()
+    }
+
     /// The entry the classifier finds likeliest for `v`, with its probability; `None`
     /// when "none of them" is likelier, or without an encoder.
     pub fn likeliest_entry(&self, v: &Embedding) -> Option<(crate::faq::EntryId, f32)> {

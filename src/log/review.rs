@@ -16,7 +16,7 @@ use super::{Event, Line, Vote};
 use crate::engine::Engine;
 use crate::mask::escape;
 use crate::semantic::Embedding;
-use crate::tuning::{REVIEW_JOIN, REVIEW_SHOWN, REVIEW_SUGGEST};
+use crate::tuning::{REVIEW_CANDIDATE, REVIEW_JOIN, REVIEW_SHOWN, REVIEW_SUGGEST};
 
 /// The entry a group most likely belongs to.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -150,38 +150,117 @@ fn distinct<'a>(questions: &[&'a Failed]) -> Vec<(&'a str, usize)> {
     out
 }
 
-fn by_meaning(engine: &Engine, lang: &str, questions: &[&Failed]) -> Option<Vec<Group>> {
-    let texts = distinct(questions);
-    let plain: Vec<&str> = texts.iter().map(|(t, _)| *t).collect();
-    let vectors = engine.embed_questions(&plain)?;
-    let members = cluster(&vectors, REVIEW_JOIN);
-    let groups = members
+/// A question to group: its text, and the bot's best candidate for it, if any.
+#[derive(Clone, Debug)]
+pub struct Item<'a> {
+    pub text: &'a str,
+    pub best: Option<&'a str>,
+    pub confidence: f32,
+}
+
+/// Groups `items` by meaning: the members of each group (indexes into `items`) and the
+/// entry suggested for it. `None` without the encoder.
+///
+/// A question is its vector less the FAQ's mean ([`Engine::centred`]) beside its best
+/// candidate (one-hot), weighed [`REVIEW_CANDIDATE`]: the encoder alone scatters the
+/// questions the bot failed (they are the oddly put ones), the candidate alone lumps
+/// together whatever it half-matched.
+pub fn group(engine: &Engine, items: &[Item]) -> Option<Vec<(Vec<usize>, Option<Suggested>)>> {
+    group_with(engine, items, REVIEW_JOIN, REVIEW_CANDIDATE)
+}
+
+/// [`group`] with other weights, for fitting them.
+pub fn group_with(
+    engine: &Engine,
+    items: &[Item],
+    join: f32,
+    weight: f32,
+) -> Option<Vec<(Vec<usize>, Option<Suggested>)>> {
+    let texts: Vec<&str> = items.iter().map(|i| i.text).collect();
+    let raw = engine.embed_questions(&texts)?;
+    let mut bests: Vec<Option<&str>> = items.iter().map(|i| i.best).collect();
+    bests.sort_unstable();
+    bests.dedup();
+    let (meaning, candidate) = ((1.0 - weight).sqrt(), weight.sqrt());
+    let vectors: Vec<Embedding> = raw
+        .iter()
+        .zip(items)
+        .map(|(v, item)| {
+            let mut x: Vec<f32> = engine
+                .centred(v)
+                .as_slice()
+                .iter()
+                .map(|x| x * meaning)
+                .collect();
+            let mut hot = vec![0.0; bests.len()];
+            if let Some(k) = bests.iter().position(|b| *b == item.best) {
+                hot[k] = candidate;
+            }
+            x.extend(hot);
+            Embedding::from_normalized(x)
+        })
+        .collect();
+    let groups = cluster(&vectors, join)
         .into_iter()
         .map(|members| {
-            let centre = centre(members.iter().map(|&i| &vectors[i]));
-            let mut shown: Vec<(usize, f32)> = members
-                .iter()
-                .map(|&i| (i, dot(&centre, vectors[i].as_slice())))
-                .collect();
-            // The most asked, then the most typical.
-            shown.sort_by(|a, b| texts[b.0].1.cmp(&texts[a.0].1).then(b.1.total_cmp(&a.1)));
-            let suggested = engine
-                .likeliest_entry(&Embedding::from_normalized(centre))
-                .filter(|(_, p)| *p >= REVIEW_SUGGEST)
-                .map(|(id, confidence)| Suggested {
-                    id: id.to_string(),
-                    confidence,
-                });
-            Group {
-                lang: lang.to_string(),
-                size: members.iter().map(|&i| texts[i].1).sum(),
-                questions: shown
-                    .iter()
-                    .take(REVIEW_SHOWN)
-                    .map(|&(i, _)| texts[i].0.to_string())
-                    .collect(),
-                suggested,
+            let suggested = suggest(members.iter().map(|&i| &items[i]));
+            (members, suggested)
+        })
+        .collect();
+    Some(groups)
+}
+
+/// The best candidate most members share, with their mean confidence in it; none when
+/// they have none, or too little confidence for it to be more than a guess.
+fn suggest<'a, 'b: 'a>(members: impl Iterator<Item = &'a Item<'b>>) -> Option<Suggested> {
+    let mut votes: HashMap<&str, (usize, f32)> = HashMap::new();
+    let mut none = 0;
+    for item in members {
+        match item.best {
+            Some(best) => {
+                let vote = votes.entry(best).or_default();
+                vote.0 += 1;
+                vote.1 += item.confidence;
             }
+            None => none += 1,
+        }
+    }
+    let (id, (count, sum)) = votes
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(a.0)))?;
+    let confidence = sum / count as f32;
+    (count >= none && confidence >= REVIEW_SUGGEST).then(|| Suggested {
+        id: id.to_string(),
+        confidence,
+    })
+}
+
+fn by_meaning(engine: &Engine, lang: &str, questions: &[&Failed]) -> Option<Vec<Group>> {
+    // Each distinct text once, with its commonest best candidate.
+    let texts = distinct(questions);
+    let items: Vec<Item> = texts
+        .iter()
+        .map(|&(text, _)| {
+            let same = questions.iter().find(|q| q.text == text);
+            Item {
+                text,
+                best: same.and_then(|q| q.best),
+                confidence: same.map_or(0.0, |q| q.confidence),
+            }
+        })
+        .collect();
+    let groups = group(engine, &items)?
+        .into_iter()
+        .map(|(members, suggested)| Group {
+            lang: lang.to_string(),
+            size: members.iter().map(|&i| texts[i].1).sum(),
+            // Most asked first; among equals, the order of the log.
+            questions: members
+                .iter()
+                .take(REVIEW_SHOWN)
+                .map(|&i| texts[i].0.to_string())
+                .collect(),
+            suggested,
         })
         .collect();
     Some(groups)
@@ -238,17 +317,6 @@ fn normalized(v: &[f32]) -> Vec<f32> {
     } else {
         v.to_vec()
     }
-}
-
-fn centre<'a>(vectors: impl Iterator<Item = &'a Embedding>) -> Vec<f32> {
-    let mut sum: Vec<f32> = Vec::new();
-    for v in vectors {
-        if sum.is_empty() {
-            sum = vec![0.0; v.as_slice().len()];
-        }
-        sum.iter_mut().zip(v.as_slice()).for_each(|(s, x)| *s += x);
-    }
-    normalized(&sum)
 }
 
 /// Without the encoder: one group per best candidate, its mean logged confidence.
