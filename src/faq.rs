@@ -334,6 +334,22 @@ impl Sources {
     }
 
     /// Parses every file into entries.
+    /// The file of `lang`'s page whose anchor is `page`, as the alternates files are
+    /// named: `<stem>.alternates.toml` beside `<stem>.md`.
+    pub(crate) fn page_stem(&self, lang: Lang, page: &str) -> Result<Option<String>> {
+        for file in self
+            .files
+            .iter()
+            .filter(|f| f.kind == Kind::Page && f.lang == lang)
+        {
+            if parse_page(file)?.anchor == page {
+                let name = file.name.rsplit('/').next().unwrap_or(&file.name);
+                return Ok(Some(name.trim_end_matches(".md").to_string()));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn parse(&self) -> Result<Faq> {
         let mut langs: [Draft; 2] = Default::default();
         let mut page_ids: BTreeMap<(Lang, String), String> = BTreeMap::new();

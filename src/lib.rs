@@ -16,6 +16,8 @@
 //! - [`engine`] ranks entries (vocabulary, concepts, spelling, lexical and semantic
 //!   signals, features) and decides, with [`confidence`], to answer, offer choices or hand
 //!   off, giving a [`Reply`]; every number it was tuned by is in [`tuning`];
+//! - [`teach`] adds phrasings to an entry's alternates or the off-topic list, checked
+//!   against a regression corpus first;
 //! - [`eval`] runs a question corpus and reports accuracy and every failure;
 //! - [`live`] keeps a serving engine in step with edits of the FAQ folder.
 //!
@@ -62,6 +64,7 @@ pub mod render;
 pub mod reply;
 pub mod semantic;
 mod smalltalk;
+pub mod teach;
 pub mod tuning;
 
 pub use engine::{Context, Engine, Matcher, Outcome, Ranking, Reading, Scored, Settings};

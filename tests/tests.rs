@@ -6,6 +6,7 @@ mod corpus;
 #[cfg(feature = "telegram")]
 mod fake_telegram;
 mod index;
+mod learning;
 mod semantic;
 #[cfg(feature = "telegram")]
 mod telegram;

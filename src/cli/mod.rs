@@ -169,6 +169,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Teach the bot: add phrasings to an entry's alternates (or the off-topic list), after
+    /// checking the regression corpus on the FAQ as it would be.
+    #[command(
+        after_help = "Examples:\n  faqbot accept --lang pt --entry aws-faq-4 \"vai parar o envio?\" \"o envio para?\"\n  faqbot accept --lang es --off-topic \"¿cuánto cuesta la licencia?\"\n  faqbot accept --lang pt --entry aws-faq-4 --remove \"o envio para?\""
+    )]
+    Accept {
+        /// The language whose files are edited.
+        #[arg(long, value_name = "pt|es")]
+        lang: Lang,
+        /// The entry, as `eval` writes it (`aws-faq-4`) or in full (`page/aws-faq-4`).
+        #[arg(
+            long,
+            required_unless_present = "off_topic",
+            conflicts_with = "off_topic"
+        )]
+        entry: Option<String>,
+        /// The language's off-topic list instead of an entry.
+        #[arg(long)]
+        off_topic: bool,
+        /// The phrasings, each one argument.
+        #[arg(required = true, value_name = "PHRASING")]
+        phrasings: Vec<String>,
+        /// Take the phrasings out instead.
+        #[arg(long)]
+        remove: bool,
+        /// Regression corpora (TSV) to check against; default: the one built into faqbot
+        /// (tests/questions/pt.tsv and es.tsv).
+        #[arg(long, value_name = "FILE")]
+        corpus: Vec<PathBuf>,
+        /// Write even when the check finds lines that change for the worse.
+        #[arg(long)]
+        force: bool,
+    },
     /// Count per entry and language: asked, answered, offered, picked, 👍, 👎.
     #[command(after_help = "Example:\n  faqbot stats faqbot.jsonl --json")]
     Stats {
@@ -339,6 +372,35 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Review { files, json } => learning::review(&open()?, &files, json),
         Command::Stats { files, json } => learning::stats(&files, json),
+        Command::Accept {
+            lang,
+            entry,
+            off_topic: _,
+            phrasings,
+            remove,
+            corpus,
+            force,
+        } => {
+            let lesson = faqbot::teach::Lesson {
+                lang,
+                target: entry.map_or(
+                    faqbot::teach::Target::OffTopic,
+                    faqbot::teach::Target::Entry,
+                ),
+                phrasings,
+                remove,
+            };
+            let accept = learning::Accept {
+                faq: &paths.faq,
+                builtin_faq: paths.builtin_faq,
+                settings,
+                encoder: encoder.clone(),
+                corpus: &corpus,
+                force,
+            };
+            let engine = open_strict(true)?;
+            accept.run(&engine, &lesson)
+        }
         Command::Model(ModelCommand::Fetch) => unreachable!("handled before opening the engine"),
         #[cfg(feature = "telegram")]
         Command::Webhook(_) => unreachable!("handled before opening the engine"),

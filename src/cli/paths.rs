@@ -16,6 +16,8 @@ pub struct Paths {
     pub faq: PathBuf,
     pub index: PathBuf,
     pub model: String,
+    /// The FAQ is the built-in one's copy in the cache, which an upgrade replaces.
+    pub builtin_faq: bool,
 }
 
 impl Paths {
@@ -25,6 +27,7 @@ impl Paths {
         model: Option<String>,
     ) -> anyhow::Result<Paths> {
         let here = Path::new("faq").is_dir();
+        let builtin_faq = faq.is_none() && !here;
         let faq = match faq {
             Some(faq) => faq,
             None if here => "faq".into(),
@@ -44,7 +47,12 @@ impl Paths {
                 .to_string_lossy()
                 .into_owned(),
         };
-        Ok(Paths { faq, index, model })
+        Ok(Paths {
+            faq,
+            index,
+            model,
+            builtin_faq,
+        })
     }
 }
 

@@ -84,6 +84,30 @@ pub fn load(path: &Path) -> Result<Vec<Question>> {
 /// dialogues of several files stay apart.
 pub fn load_from(path: &Path, first_dialogue: usize) -> Result<Vec<Question>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &text, first_dialogue)
+}
+
+/// The regression corpus built into the binary (`tests/questions/pt.tsv` and `es.tsv`),
+/// as `faqbot accept` checks an edit against it where there is no checkout.
+pub fn builtin() -> Vec<Question> {
+    const FILES: [(&str, &str); 2] = [
+        (
+            "tests/questions/pt.tsv",
+            include_str!("../../tests/questions/pt.tsv"),
+        ),
+        (
+            "tests/questions/es.tsv",
+            include_str!("../../tests/questions/es.tsv"),
+        ),
+    ];
+    FILES
+        .iter()
+        // Checked by a test: the shipped files parse.
+        .flat_map(|(name, text)| parse(Path::new(name), text, 0).unwrap_or_default())
+        .collect()
+}
+
+fn parse(path: &Path, text: &str, first_dialogue: usize) -> Result<Vec<Question>> {
     let dialogues = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -205,5 +229,19 @@ mod tests {
         let single = dir.path().join("single.tsv");
         std::fs::write(&single, "pt\taws-faq-1\ta\n\npt\tNONE\tb\n").unwrap();
         assert!(load(&single).unwrap().iter().all(|q| q.turn.is_none()));
+    }
+
+    #[test]
+    fn the_builtin_corpus_is_the_shipped_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = load_all(&[
+            root.join("tests/questions/pt.tsv"),
+            root.join("tests/questions/es.tsv"),
+        ])
+        .unwrap();
+        let builtin = builtin();
+        assert_eq!(builtin.len(), files.len());
+        assert!(builtin.len() > 100);
+        assert!(builtin.iter().zip(&files).all(|(a, b)| a.text == b.text));
     }
 }

@@ -16,7 +16,7 @@ mod json;
 mod report;
 mod slices;
 
-pub use corpus::{Expected, Question, Turn, load, load_all, load_from};
+pub use corpus::{Expected, Question, Turn, builtin, load, load_all, load_from};
 pub use report::Report;
 pub use slices::{Band, LENGTHS, Summary};
 

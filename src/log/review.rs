@@ -178,7 +178,7 @@ pub fn group_with(
 ) -> Option<Vec<(Vec<usize>, Option<Suggested>)>> {
     let texts: Vec<&str> = items.iter().map(|i| i.text).collect();
     let raw = engine.embed_questions(&texts)?;
-    let mut bests: Vec<Option<&str>> = items.iter().map(|i| i.best).collect();
+    let mut bests: Vec<&str> = items.iter().filter_map(|i| i.best).collect();
     bests.sort_unstable();
     bests.dedup();
     let (meaning, candidate) = ((1.0 - weight).sqrt(), weight.sqrt());
@@ -186,16 +186,17 @@ pub fn group_with(
         .iter()
         .zip(items)
         .map(|(v, item)| {
-            let mut x: Vec<f32> = engine
-                .centred(v)
-                .as_slice()
-                .iter()
-                .map(|x| x * meaning)
-                .collect();
+            let centred = engine.centred(v);
             let mut hot = vec![0.0; bests.len()];
-            if let Some(k) = bests.iter().position(|b| *b == item.best) {
-                hot[k] = candidate;
-            }
+            // Without a candidate (no entry came close, or the answer was voted down) a
+            // question is its meaning alone: "none" is no topic to group by.
+            let Some(k) = item.best.and_then(|b| bests.iter().position(|x| *x == b)) else {
+                let mut x = centred.as_slice().to_vec();
+                x.extend(hot);
+                return Embedding::from_normalized(x);
+            };
+            hot[k] = candidate;
+            let mut x: Vec<f32> = centred.as_slice().iter().map(|x| x * meaning).collect();
             x.extend(hot);
             Embedding::from_normalized(x)
         })
